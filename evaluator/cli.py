@@ -1,0 +1,127 @@
+"""The ``capstone-eval`` command line: parse arguments, call one ``run`` per command.
+
+Expected failures (:class:`~evaluator.errors.EvaluatorError`) are handled here,
+once: a message and a hint on stderr, and the error's exit code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from evaluator import __version__
+from evaluator.config import EvaluatorConfig, load_config
+from evaluator.errors import EvaluatorError
+
+
+def _config() -> EvaluatorConfig:
+    return load_config(os.environ)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="capstone-eval")
+@click.option("-v", "--verbose", is_flag=True, help="Log every host command.")
+def cli(verbose: bool) -> None:
+    """Evaluate AI/ML engineering capstone repositories in a Docker sandbox."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(message)s")
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--ref", help="Branch, tag or commit to evaluate (git URLs).")
+@click.option("--capstone", "capstone_id", help="Capstone id; overrides capstone.yaml.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for report.json and report.md [default: reports/<repo name>].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def evaluate(
+    source: str,
+    ref: str | None,
+    capstone_id: str | None,
+    out: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Evaluate SOURCE (a local path or git URL) and write its report.
+
+    Exit status: 0 every check passed, 1 some check failed, 2 the evaluation
+    could not run.
+    """
+    from evaluator.commands import evaluate as command
+
+    _exit(
+        command.run,
+        _config(),
+        source=source,
+        ref=ref,
+        capstone_id=capstone_id,
+        out=out,
+        as_json=as_json,
+        quiet=quiet,
+    )
+
+
+@cli.group()
+def sandbox() -> None:
+    """Prepare the Docker engine and the sandbox image."""
+
+
+@sandbox.command("setup")
+@click.option("--base", help="Base image [default: python:3.11-slim, else built offline].")
+@click.option("--force", is_flag=True, help="Rebuild the sandbox image even if it exists.")
+def sandbox_setup(base: str | None, force: bool) -> None:
+    """Install and start Docker if needed, then build the sandbox image (idempotent)."""
+    from evaluator.commands import sandbox_setup as command
+
+    _exit(command.run, _config(), os.environ, base=base, force=force)
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["report"]))
+def schema(name: str) -> None:
+    """Print the JSON Schema of a document the evaluator reads or writes."""
+    import json
+
+    from evaluator.report.model import report_json_schema
+
+    click.echo(json.dumps(report_json_schema(), indent=2))
+
+
+def _exit(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
+    try:
+        code = func(*args, **kwargs)
+    except EvaluatorError as exc:
+        click.secho(f"error: {exc.message}", fg="red", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted; sandbox containers were removed", err=True)
+        code = 130
+    sys.exit(code)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM takes the same clean-up path as Ctrl-C (containers are removed).
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    """Entry point of the ``capstone-eval`` console script."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    return 0

@@ -1,0 +1,123 @@
+"""Evaluator configuration: one immutable object, built once and passed down.
+
+Core logic never reads ``os.environ``; :func:`load_config` is the only place
+that turns the process environment into configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from evaluator.errors import ConfigError
+
+GIB = 1024**3
+MIB = 1024**2
+
+#: Default ruff rule selection used to lint learner code. It mirrors what the
+#: programme teaches at level 1: correctness (F, E9), style (E, W), imports (I),
+#: bug-prone patterns (B) and modern syntax (UP). Learner configuration is ignored
+#: (``--isolated``) so the rules cannot be switched off from inside the submission.
+DEFAULT_LINT_RULES: tuple[str, ...] = ("E", "W", "F", "I", "B", "UP")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SandboxLimits:
+    """Resource limits of one sandbox run."""
+
+    memory_bytes: int = 2 * GIB
+    """Memory limit; memory+swap is set to the same value, so there is no swap."""
+    cpus: float = 1.0
+    """CPU quota in cores."""
+    pids: int = 256
+    """Maximum number of processes and threads."""
+    wall_s: float = 600.0
+    """Wall-clock limit of one run, in seconds."""
+    output_bytes: int = 1 * MIB
+    """Captured output per stream (stdout, stderr); the tail is kept."""
+    tmpfs_bytes: int = 512 * MIB
+    """Size of the writable /tmp."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkspaceLimits:
+    """Limits on the submission copied into the workspace."""
+
+    max_bytes: int = 200 * MIB
+    max_files: int = 20_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluatorConfig:
+    """Everything an evaluation needs to know that is not the submission itself."""
+
+    sandbox_image: str = "capstone-evaluator/sandbox:latest"
+    """Tag of the sandbox image built by ``capstone-eval sandbox setup``."""
+    base_image: str = "python:3.11-slim"
+    """Base of the sandbox image; built offline with debootstrap when no registry gives it."""
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    install_limits: SandboxLimits = field(
+        default_factory=lambda: SandboxLimits(memory_bytes=4 * GIB, cpus=2.0, pids=512, wall_s=900)
+    )
+    workspace_limits: WorkspaceLimits = field(default_factory=WorkspaceLimits)
+    install_network: str = "host"
+    """Docker network of the dependency-install phase (the only phase with network)."""
+    lint_rules: tuple[str, ...] = DEFAULT_LINT_RULES
+    lint_budget: int = 10
+    """The lint check passes with at most this many violations (rubrics may set their own)."""
+    ca_bundle: Path | None = None
+    """CA bundle handed to pip inside the install container (site TLS proxies)."""
+    pip_index_args: tuple[str, ...] = ()
+    """Extra pip arguments for installs in the sandbox (e.g. ``--index-url``)."""
+    docker_host: str | None = None
+    """Docker engine address; None uses the SDK's default."""
+
+
+def _positive_float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{key}={raw!r} is not a number", hint=f"set {key} to a positive number or unset it"
+        ) from None
+    if value <= 0:
+        raise ConfigError(f"{key}={raw!r} must be positive", hint=f"unset {key} for the default")
+    return value
+
+
+def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
+    """Build the configuration from an environment mapping (``CAPSTONE_EVAL_*``)."""
+    base = EvaluatorConfig()
+    limits = replace(
+        base.limits,
+        memory_bytes=int(
+            _positive_float(env, "CAPSTONE_EVAL_MEMORY_MB", base.limits.memory_bytes / MIB) * MIB
+        ),
+        cpus=_positive_float(env, "CAPSTONE_EVAL_CPUS", base.limits.cpus),
+        pids=int(_positive_float(env, "CAPSTONE_EVAL_PIDS", base.limits.pids)),
+        wall_s=_positive_float(env, "CAPSTONE_EVAL_TIMEOUT_S", base.limits.wall_s),
+    )
+    ca: Path | None = None
+    for key in ("CAPSTONE_EVAL_CA_BUNDLE", "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        if env.get(key):
+            ca = Path(env[key])
+            break
+    if ca is None and Path("/etc/ssl/certs/ca-certificates.crt").is_file():
+        ca = Path("/etc/ssl/certs/ca-certificates.crt")
+    index_args: tuple[str, ...] = ()
+    if env.get("CAPSTONE_EVAL_PIP_INDEX_URL"):
+        index_args = ("--index-url", env["CAPSTONE_EVAL_PIP_INDEX_URL"])
+    return replace(
+        base,
+        sandbox_image=env.get("CAPSTONE_EVAL_IMAGE", base.sandbox_image),
+        base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE", base.base_image),
+        limits=limits,
+        install_network=env.get("CAPSTONE_EVAL_INSTALL_NETWORK", base.install_network),
+        ca_bundle=ca,
+        pip_index_args=index_args,
+        docker_host=env.get("DOCKER_HOST") or None,
+    )

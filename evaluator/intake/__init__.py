@@ -1,0 +1,1 @@
+"""Submission intake: fetch a source and copy it into a sanitised workspace."""

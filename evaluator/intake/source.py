@@ -1,0 +1,140 @@
+"""Fetching a submission: a local path or a git URL (cloned shallow and inert)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from evaluator.errors import SourceError
+from evaluator.report.model import SourceInfo
+
+_URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+
+#: git settings that keep a clone inert: no hooks, no submodules, no LFS downloads,
+#: no credential prompts. Learner repositories are hostile until proven otherwise.
+SAFE_GIT_CONFIG: tuple[str, ...] = (
+    "core.hooksPath=/dev/null",
+    "filter.lfs.smudge=",
+    "filter.lfs.process=",
+    "filter.lfs.required=false",
+    "protocol.ext.allow=never",
+    "submodule.recurse=false",
+)
+SAFE_GIT_ENV: dict[str, str] = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_LFS_SKIP_SMUDGE": "1",
+    "GIT_ASKPASS": "/bin/true",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """What the user asked to evaluate."""
+
+    location: str
+    ref: str | None = None
+
+    @property
+    def is_url(self) -> bool:
+        """True when the location is a git URL rather than a local path."""
+        return bool(_URL.match(self.location))
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchedSource:
+    """A local tree ready to copy into a workspace, and what it is."""
+
+    tree: Path
+    info: SourceInfo
+
+
+def clone_options(ref: str | None) -> list[str]:
+    """Extra ``git clone`` options (pure): shallow, single branch, no submodules."""
+    options = ["--depth=1", "--no-recurse-submodules", "--single-branch", "--no-tags"]
+    if ref and not _SHA.match(ref):
+        options.append(f"--branch={ref}")
+    for setting in SAFE_GIT_CONFIG:
+        options.append(f"--config={setting}")
+    return options
+
+
+def _git_error_text(exc: git.GitCommandError) -> str:
+    stderr = str(exc.stderr or "").strip().strip("'").strip()
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    return lines[-1] if lines else str(exc)
+
+
+def _clone(source: Source, dest: Path) -> FetchedSource:
+    ref = source.ref
+    try:
+        repo = git.Repo.clone_from(
+            source.location, dest, multi_options=clone_options(ref), env=SAFE_GIT_ENV
+        )
+        if ref and _SHA.match(ref):
+            # A commit cannot be named by --branch; fetch it by id (servers that
+            # allow it), falling back to a full fetch of the default branch history.
+            try:
+                repo.git.fetch("--depth=1", "origin", ref, env=SAFE_GIT_ENV)
+            except git.GitCommandError:
+                repo.git.fetch("--unshallow", "origin", env=SAFE_GIT_ENV)
+            repo.git.checkout("--detach", ref, env=SAFE_GIT_ENV)
+        commit = repo.head.commit.hexsha
+    except git.GitCommandError as exc:
+        reason = _git_error_text(exc)
+        where = f"{source.location}" + (f" at {ref}" if ref else "")
+        raise SourceError(
+            f"could not fetch {where}: {reason}",
+            hint="check the URL, your access to the repository, and that --ref names a branch, "
+            "tag or commit that exists",
+        ) from None
+    return FetchedSource(
+        tree=dest,
+        info=SourceInfo(kind="git", location=source.location, ref=ref, commit=commit),
+    )
+
+
+def _local(source: Source) -> FetchedSource:
+    path = Path(source.location).expanduser()
+    if not path.exists():
+        raise SourceError(
+            f"no such path: {source.location}",
+            hint="give an existing directory or a git URL (https://, ssh://, file://)",
+        )
+    if not path.is_dir():
+        raise SourceError(
+            f"{source.location} is not a directory", hint="give the repository's root folder"
+        )
+    if source.ref:
+        # A ref on a local repository: clone it so the ref is honoured exactly.
+        return _clone_local_ref(path, source)
+    commit: str | None = None
+    dirty = False
+    try:
+        repo = git.Repo(path, search_parent_directories=False)
+        commit = repo.head.commit.hexsha if repo.head.is_valid() else None
+        dirty = repo.is_dirty(untracked_files=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        pass
+    return FetchedSource(
+        tree=path.resolve(),
+        info=SourceInfo(kind="path", location=source.location, commit=commit, dirty=dirty),
+    )
+
+
+def _clone_local_ref(path: Path, source: Source) -> FetchedSource:
+    raise SourceError(
+        f"--ref {source.ref} was given with a local path",
+        hint=f"use file://{path.resolve()} as the source to evaluate a ref of a local repository",
+    )
+
+
+def fetch(source: Source, scratch: Path) -> FetchedSource:
+    """Make the submission available as a local tree (cloning into ``scratch`` for URLs)."""
+    if source.is_url:
+        return _clone(source, scratch / "clone")
+    return _local(source)

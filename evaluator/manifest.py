@@ -1,0 +1,190 @@
+"""The learner manifest, ``capstone.yaml`` at the repository root.
+
+A missing or malformed manifest is a failed ``manifest`` check (what is wrong,
+where, and a valid example); it never stops the rest of the evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from evaluator.report.model import CheckResult, Finding, Status
+
+MANIFEST_NAME = "capstone.yaml"
+MAX_MANIFEST_BYTES = 64 * 1024
+
+EXAMPLE_MANIFEST = """\
+# capstone.yaml: tells the evaluator what this repository answers
+capstone: 1.1-file-organizer      # capstone id from the programme's rubric list
+source: [file_organizer]          # packages measured by coverage (default: whole repo)
+tests: [tests]                    # where pytest looks (default: pytest's own discovery)
+"""
+
+_CAPSTONE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_MODULE_PATH = re.compile(r"^[A-Za-z_][\w.]*$")
+
+
+class ServiceEntry(BaseModel):
+    """How to start the learner's service (API capstones)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    command: str = Field(description="Shell command that starts the service.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    ready_path: str = Field(default="/health", description="Path polled until it answers.")
+
+
+class TrainEntry(BaseModel):
+    """Optional training command run before benchmarks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    command: str
+    time_budget_s: int = Field(default=1800, ge=1)
+
+
+class Manifest(BaseModel):
+    """Validated content of ``capstone.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    capstone: str = Field(description="Capstone id, e.g. '1.1-file-organizer' or '3.1'.")
+    source: list[str] = Field(
+        default_factory=list,
+        description="Packages or folders measured by coverage; empty means the whole repo.",
+    )
+    tests: list[str] = Field(
+        default_factory=list, description="Test paths for pytest; empty means pytest's discovery."
+    )
+    notebooks: list[str] = Field(default_factory=list, description="Notebooks to execute.")
+    benchmark: dict[str, Any] | None = Field(
+        default=None, description="Benchmark entry points, e.g. {predict: 'pkg.mod:predict'}."
+    )
+    train: TrainEntry | None = None
+    service: ServiceEntry | None = None
+
+    @field_validator("capstone")
+    @classmethod
+    def _capstone_id(cls, value: str) -> str:
+        if not _CAPSTONE_ID.match(value):
+            raise ValueError(
+                "must be a capstone id such as '1.1-file-organizer' "
+                "(letters, digits, '.', '-', '_')"
+            )
+        return value
+
+    @field_validator("source", "tests", "notebooks", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("source", "tests", "notebooks")
+    @classmethod
+    def _relative_paths(cls, values: list[str]) -> list[str]:
+        for value in values:
+            path = Path(value)
+            if path.is_absolute() or ".." in path.parts or value.startswith("-"):
+                raise ValueError(f"{value!r} must be a relative path inside the repository")
+        return values
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManifestOutcome:
+    """The manifest (when valid) and the ``manifest`` check that reports on it."""
+
+    manifest: Manifest | None
+    check: CheckResult
+
+
+def _fail(summary: str, findings: list[Finding]) -> ManifestOutcome:
+    return ManifestOutcome(
+        manifest=None,
+        check=CheckResult(
+            id="manifest",
+            status=Status.FAIL,
+            summary=summary,
+            findings=findings,
+            details={"example": EXAMPLE_MANIFEST},
+        ),
+    )
+
+
+def _yaml_line(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """Best-effort line of the top-level key named first in a pydantic error location."""
+    if not loc or not isinstance(loc[0], str):
+        return None
+    pattern = re.compile(rf"^{re.escape(loc[0])}\s*:", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def parse_manifest(text: str) -> ManifestOutcome:
+    """Validate manifest text (pure: no file access)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return _fail(
+            f"{MANIFEST_NAME} is not valid YAML: {problem}",
+            [Finding(path=MANIFEST_NAME, line=line, code="manifest-yaml", message=str(problem))],
+        )
+    if not isinstance(data, dict):
+        return _fail(
+            f"{MANIFEST_NAME} must be a mapping of keys to values",
+            [Finding(path=MANIFEST_NAME, line=1, code="manifest-shape", message="not a mapping")],
+        )
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        findings = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            findings.append(
+                Finding(
+                    path=MANIFEST_NAME,
+                    line=_yaml_line(text, err["loc"]),
+                    code="manifest-field",
+                    message=f"{where}: {message}",
+                )
+            )
+        first = findings[0].message
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        return _fail(f"{MANIFEST_NAME} is invalid: {first}{more}", findings)
+    return ManifestOutcome(
+        manifest=manifest,
+        check=CheckResult(
+            id="manifest",
+            status=Status.PASS,
+            summary=f"{MANIFEST_NAME} names capstone {manifest.capstone}",
+            metrics={"capstone": manifest.capstone},
+        ),
+    )
+
+
+def load_manifest(workspace: Path) -> ManifestOutcome:
+    """Read and validate ``capstone.yaml`` from a workspace."""
+    path = workspace / MANIFEST_NAME
+    if not path.is_file() or path.is_symlink():
+        return _fail(
+            f"no {MANIFEST_NAME} at the repository root: add one (see the example)",
+            [
+                Finding(
+                    path=MANIFEST_NAME,
+                    code="manifest-missing",
+                    message=f"create {MANIFEST_NAME} at the repository root",
+                )
+            ],
+        )
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        return _fail(
+            f"{MANIFEST_NAME} is larger than {MAX_MANIFEST_BYTES // 1024} KiB",
+            [Finding(path=MANIFEST_NAME, code="manifest-size", message="file too large")],
+        )
+    return parse_manifest(path.read_text(encoding="utf-8", errors="replace"))

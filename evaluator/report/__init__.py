@@ -1,0 +1,1 @@
+"""The evaluation report: one schema-versioned JSON document, the source of truth."""

@@ -1,0 +1,130 @@
+"""Pydantic model of ``report.json``.
+
+Every other rendering (Markdown comment, HTML report, check run, cohort store)
+is derived from this document. Changing a field's meaning bumps
+``SCHEMA_VERSION``; adding an optional field bumps the minor part.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+MetricValue = int | float | str | bool | None
+
+
+class Status(StrEnum):
+    """Outcome of one check."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    """The check could not produce a result (timeout, crash, OOM of learner code)."""
+    SKIPPED = "skipped"
+
+
+class Verdict(StrEnum):
+    """Outcome of the whole evaluation."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    """The evaluation itself could not run (engine down, unreachable repository)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Finding(_Model):
+    """One located problem: a lint violation, a failing test, a skipped symlink."""
+
+    path: str = Field(description="Path relative to the repository root.")
+    line: int | None = Field(default=None, description="1-based line, when known.")
+    column: int | None = Field(default=None, description="1-based column, when known.")
+    code: str = Field(description="Rule or category, e.g. 'F401', 'test-failure'.")
+    message: str = Field(description="What is wrong, in one or a few lines.")
+    detail: str | None = Field(default=None, description="Longer text, e.g. a traceback.")
+
+
+class CheckResult(_Model):
+    """Result of one automatic check."""
+
+    id: str = Field(description="Stable check id, e.g. 'tests', 'coverage', 'lint'.")
+    status: Status
+    summary: str = Field(description="One line a learner can act on.")
+    metrics: dict[str, MetricValue] = Field(default_factory=dict)
+    findings: list[Finding] = Field(default_factory=list)
+    log: str | None = Field(default=None, description="Tail of relevant output.")
+    duration_s: float | None = None
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="Check-specific structured evidence."
+    )
+
+
+class SourceInfo(_Model):
+    """What was evaluated."""
+
+    kind: Literal["path", "git"]
+    location: str = Field(description="Local path or git URL as given.")
+    ref: str | None = Field(default=None, description="Branch, tag or commit asked for.")
+    commit: str | None = Field(default=None, description="Commit evaluated, when known.")
+    dirty: bool = Field(default=False, description="Local path had uncommitted changes.")
+
+
+class Timings(_Model):
+    """When the evaluation ran and where time went."""
+
+    started_at: datetime
+    finished_at: datetime
+    total_s: float
+    phases: dict[str, float] = Field(default_factory=dict)
+
+
+class SandboxInfo(_Model):
+    """The images the learner code ran in."""
+
+    image: str
+    image_id: str | None = None
+    deps_image: str | None = None
+
+
+class Report(_Model):
+    """The evaluation report (``report.json``)."""
+
+    schema_version: str = SCHEMA_VERSION
+    evaluator_version: str
+    capstone: str | None = Field(description="Capstone id, e.g. '1.1-file-organizer'.")
+    verdict: Verdict
+    error: str | None = Field(default=None, description="Why the evaluation could not run.")
+    source: SourceInfo
+    timings: Timings
+    sandbox: SandboxInfo | None = None
+    checks: list[CheckResult] = Field(default_factory=list)
+
+    def check(self, check_id: str) -> CheckResult | None:
+        """The check with this id, if it ran."""
+        return next((c for c in self.checks if c.id == check_id), None)
+
+
+def decide_verdict(checks: list[CheckResult]) -> Verdict:
+    """``pass`` when no check failed or errored, else ``fail``.
+
+    Errored checks (a learner test suite that hangs, a crash) count as failures
+    of the submission; :attr:`Verdict.ERROR` is reserved for evaluations that
+    could not run at all.
+    """
+    bad = {Status.FAIL, Status.ERROR}
+    return Verdict.FAIL if any(c.status in bad for c in checks) else Verdict.PASS
+
+
+def report_json_schema() -> dict[str, Any]:
+    """JSON Schema of ``report.json`` (published in ``schemas/report.schema.json``)."""
+    schema = Report.model_json_schema()
+    schema["$id"] = f"https://capstone-evaluator.dev/schemas/report-{SCHEMA_VERSION}.json"
+    return schema

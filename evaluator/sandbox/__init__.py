@@ -1,0 +1,1 @@
+"""The Docker sandbox: argument construction (pure), engine adapter, image setup."""

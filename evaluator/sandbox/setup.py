@@ -1,0 +1,366 @@
+"""From a fresh machine to a ready sandbox: engine, base image, sandbox image.
+
+Every step is idempotent: on a ready machine, setup only checks and returns in
+seconds. Steps that need root (installing Debian packages, starting dockerd,
+debootstrap) say so when run without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import http.server
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+
+from evaluator import proc
+from evaluator.errors import CommandFailed, EngineUnavailable, SetupError
+from evaluator.paths import bundled
+from evaluator.sandbox.apt_sources import debian_mirror, os_codename
+from evaluator.sandbox.engine import DockerEngine
+
+Progress = Callable[[str], None]
+
+DOCKERD_ARGS = ("--iptables=false", "--ip-masq=false", "--bridge=none")
+DOCKERD_LOG = Path("/var/log/capstone-evaluator-dockerd.log")
+OFFLINE_BASE_PACKAGES = ("python3", "python3-venv", "python3-pip", "ca-certificates")
+SANDBOX_REPO = "capstone-evaluator/sandbox"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupResult:
+    """What setup ended with."""
+
+    base_image: str
+    sandbox_image: str
+    sandbox_image_id: str
+    built: bool
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _need_root(what: str) -> SetupError:
+    return SetupError(
+        f"{what} needs root",
+        hint="run `sudo capstone-eval sandbox setup` once, or install Docker yourself "
+        "(https://docs.docker.com/engine/install/) and add your user to the docker group",
+    )
+
+
+def apt_install(packages: list[str], progress: Progress) -> None:
+    """Install Debian packages (root only)."""
+    missing = [p for p in packages if shutil.which(_binary_of(p)) is None]
+    if not missing:
+        return
+    if not _is_root():
+        raise _need_root(f"installing {' '.join(missing)}")
+    progress(f"installing Debian packages: {' '.join(missing)}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    proc.run(["apt-get", "update", "-qq"], env=env, timeout=600)
+    proc.run(["apt-get", "install", "-y", "-qq", *missing], env=env, timeout=1200)
+
+
+def _binary_of(package: str) -> str:
+    return {"docker.io": "dockerd"}.get(package, package)
+
+
+def ensure_engine(docker_host: str | None, progress: Progress, wait_s: float = 60) -> DockerEngine:
+    """Connect to a Docker engine, installing and starting one when none answers."""
+    try:
+        return DockerEngine.connect(docker_host, timeout=30)
+    except EngineUnavailable:
+        if docker_host:
+            raise
+    apt_install(["docker.io"], progress)
+    if not _is_root():
+        raise _need_root("starting dockerd")
+    progress(f"starting dockerd in the background (log: {DOCKERD_LOG})")
+    with DOCKERD_LOG.open("ab") as log:
+        subprocess.Popen(
+            ["dockerd", *DOCKERD_ARGS],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return DockerEngine.connect(None, timeout=10)
+        except EngineUnavailable:
+            if time.monotonic() > deadline:
+                tail = DOCKERD_LOG.read_text(errors="replace")[-1500:]
+                raise EngineUnavailable(
+                    f"dockerd did not answer within {wait_s:.0f} s; end of its log:\n{tail}",
+                    hint=f"read {DOCKERD_LOG}; another dockerd may hold /var/run/docker.pid",
+                ) from None
+            time.sleep(1)
+
+
+def _apt_source_files() -> dict[str, str]:
+    files = {}
+    candidates = [Path("/etc/apt/sources.list")]
+    sources_d = Path("/etc/apt/sources.list.d")
+    if sources_d.is_dir():
+        candidates += sorted(sources_d.iterdir())
+    for path in candidates:
+        if path.is_file() and path.suffix in (".list", ".sources"):
+            files[path.name] = path.read_text(errors="replace")
+    return files
+
+
+def offline_base_tag(codename: str) -> str:
+    """Tag of the debootstrapped base image."""
+    return f"capstone-evaluator/base:{codename}"
+
+
+def build_offline_base(engine: DockerEngine, progress: Progress) -> str:
+    """debootstrap a minimal Debian with python3 and import it as an image."""
+    os_release = Path("/etc/os-release").read_text() if Path("/etc/os-release").exists() else ""
+    codename = os_codename(os_release)
+    if codename is None:
+        raise SetupError(
+            "cannot tell this machine's Debian release (no VERSION_CODENAME in /etc/os-release)",
+            hint="build on Debian/Ubuntu, or pass --base with an image that has python3",
+        )
+    tag = offline_base_tag(codename)
+    if engine.image_id(tag):
+        return tag
+    mirror = debian_mirror(_apt_source_files(), codename)
+    if mirror is None:
+        raise SetupError(
+            f"no apt source for {codename} main found in /etc/apt/sources.list(.d)",
+            hint="add the Debian mirror this machine uses to its apt sources",
+        )
+    if not _is_root():
+        raise _need_root("debootstrap")
+    apt_install(["debootstrap"], progress)
+    with tempfile.TemporaryDirectory(prefix="capstone-rootfs-") as tmp:
+        rootfs = Path(tmp) / "rootfs"
+        progress(f"bootstrapping a minimal {codename} with python3 from {mirror} (about a minute)")
+        try:
+            proc.run(
+                [
+                    "debootstrap",
+                    "--variant=minbase",
+                    f"--include={','.join(OFFLINE_BASE_PACKAGES)}",
+                    codename,
+                    rootfs,
+                    mirror,
+                ],
+                timeout=1800,
+            )
+        except CommandFailed as exc:
+            raise SetupError(
+                f"debootstrap from {mirror} failed:\n{exc.stdout[-1500:]}{exc.stderr[-1500:]}",
+                hint="check that the mirror in /etc/apt/sources.list answers (apt-get update)",
+            ) from None
+        for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            for item in (rootfs / cache).glob("*"):
+                if item.is_file():
+                    item.unlink()
+        tarball = Path(tmp) / "rootfs.tar"
+        progress("importing the base image into the engine")
+        proc.run(["tar", "-C", rootfs, "--numeric-owner", "-cf", tarball, "."], timeout=600)
+        repo, _, version = tag.partition(":")
+        engine.client.api.import_image(
+            src=str(tarball),
+            repository=repo,
+            tag=version,
+            changes=["ENV PATH=/usr/local/bin:/usr/bin:/bin", 'CMD ["python3"]'],
+        )
+    return tag
+
+
+def ensure_base_image(engine: DockerEngine, base: str, progress: Progress) -> str:
+    """The base image to build on: present locally, pulled, or built offline."""
+    if engine.image_id(base):
+        return base
+    progress(f"pulling {base}")
+    try:
+        repo, _, tag = base.partition(":")
+        engine.client.images.pull(repo, tag=tag or "latest")
+    except docker.errors.APIError as exc:
+        progress(f"cannot pull {base} ({str(exc).splitlines()[0][:160]}); building a base offline")
+        return build_offline_base(engine, progress)
+    return base
+
+
+def find_local_torch_wheel(find_links: list[Path]) -> Path | None:
+    """A CPU build of torch in pip's find-links folders, if the machine has one."""
+    for folder in find_links:
+        if folder.is_dir():
+            wheels = sorted(folder.glob("torch-*+cpu-cp311-*.whl"))
+            if wheels:
+                return wheels[-1]
+    return None
+
+
+def pip_find_links(env: Mapping[str, str]) -> list[Path]:
+    """pip's configured find-links folders (environment first, then pip's config)."""
+    raw = env.get("PIP_FIND_LINKS", "")
+    if not raw:
+        with contextlib.suppress(OSError, CommandFailed, subprocess.TimeoutExpired):
+            done = proc.run(
+                ["python3", "-m", "pip", "config", "get", "global.find-links"],
+                check=False,
+                timeout=30,
+            )
+            raw = done.stdout if done.returncode == 0 else ""
+    return [Path(p) for p in raw.split() if p and "://" not in p]
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on loopback while the build runs; yields the URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def sandbox_build_inputs(dockerfile_dir: Path) -> list[Path]:
+    """Files whose content defines the sandbox image."""
+    return [dockerfile_dir / "Dockerfile", dockerfile_dir / "requirements-sandbox.txt"]
+
+
+def image_content_tag(inputs: list[Path], base_id: str, build_args: Mapping[str, str]) -> str:
+    """A tag that changes whenever the image's definition changes (pure but for reading files)."""
+    digest = hashlib.sha256(base_id.encode())
+    for path in inputs:
+        digest.update(path.read_bytes())
+    for key in sorted(build_args):
+        if key != "PIP_FIND_LINKS":  # the loopback port changes every run
+            digest.update(f"{key}={build_args[key]}".encode())
+    return f"{SANDBOX_REPO}:{digest.hexdigest()[:12]}"
+
+
+def build_sandbox_image(
+    engine: DockerEngine,
+    *,
+    base: str,
+    tag: str,
+    env: Mapping[str, str],
+    ca_bundle: Path | None,
+    progress: Progress,
+    force: bool = False,
+) -> SetupResult:
+    """Build the sandbox image from ``sandbox/Dockerfile`` on ``base`` (cached by content)."""
+    base_id = engine.image_id(base) or ""
+    dockerfile_dir = bundled("sandbox")
+    wheel = find_local_torch_wheel(pip_find_links(env))
+    args: dict[str, str] = {"BASE": base}
+    if wheel is not None:
+        version = wheel.name.split("-")[1]
+        args |= {"TORCH_REQUIREMENT": f"torch=={version}", "TORCH_INDEX_URL": ""}
+    content_tag = image_content_tag(sandbox_build_inputs(dockerfile_dir), base_id, args)
+    existing = engine.image_id(content_tag)
+    if existing and not force:
+        engine.client.images.get(content_tag).tag(*tag.split(":", 1))
+        return SetupResult(
+            base_image=base, sandbox_image=tag, sandbox_image_id=existing, built=False
+        )
+    with tempfile.TemporaryDirectory(prefix="capstone-build-") as tmp:
+        context = Path(tmp) / "context"
+        wheels = Path(tmp) / "wheels"
+        context.mkdir()
+        wheels.mkdir()
+        for path in sandbox_build_inputs(dockerfile_dir):
+            shutil.copy2(path, context / path.name)
+        ca_target = context / "host-ca.crt"
+        if ca_bundle is not None and ca_bundle.is_file():
+            shutil.copyfile(ca_bundle, ca_target)
+        else:
+            ca_target.write_bytes(b"")
+        if wheel is not None:
+            (wheels / wheel.name).symlink_to(wheel)
+        with serve_folder(wheels) as url:
+            if wheel is not None:
+                args["PIP_FIND_LINKS"] = url
+                progress(f"using the local CPU build of torch {wheel.name}")
+            progress(f"building the sandbox image {content_tag} on {base} (several minutes)")
+            _stream_build(engine, context, content_tag, args, progress)
+    image = engine.client.images.get(content_tag)
+    image.tag(*tag.split(":", 1))
+    return SetupResult(
+        base_image=base, sandbox_image=tag, sandbox_image_id=str(image.id), built=True
+    )
+
+
+def _stream_build(
+    engine: DockerEngine, context: Path, tag: str, args: dict[str, str], progress: Progress
+) -> None:
+    last: list[str] = []
+    stream = engine.client.api.build(
+        path=str(context),
+        tag=tag,
+        buildargs=args,
+        network_mode="host",
+        rm=True,
+        forcerm=True,
+        decode=True,
+        pull=False,
+    )
+    for event in stream:
+        if "error" in event:
+            detail = "".join(last[-30:])
+            raise SetupError(
+                f"building the sandbox image failed: {event['error'].strip()}\n{detail}",
+                hint="read the build output above; pip needs the package index reachable",
+            )
+        text = str(event.get("stream", ""))
+        if text:
+            last.append(text)
+            for line in text.splitlines():
+                if line.startswith(("Step ", "Successfully")) or "Downloading" in line:
+                    progress(line.strip()[:160])
+
+
+def setup(
+    *,
+    docker_host: str | None,
+    base: str,
+    tag: str,
+    env: Mapping[str, str],
+    ca_bundle: Path | None,
+    progress: Progress,
+    force: bool = False,
+) -> SetupResult:
+    """Engine, base image and sandbox image, each only when missing."""
+    engine = ensure_engine(docker_host, progress)
+    leftovers = engine.remove_leftovers()
+    if leftovers:
+        progress(f"removed {leftovers} container(s) left by an interrupted evaluation")
+    base_image = ensure_base_image(engine, base, progress)
+    return build_sandbox_image(
+        engine,
+        base=base_image,
+        tag=tag,
+        env=env,
+        ca_bundle=ca_bundle,
+        progress=progress,
+        force=force,
+    )
