@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+from evaluator.report.criteria import CriterionResult, Decision, Override, RubricRef
+
+SCHEMA_VERSION = "1.1"
 
 MetricValue = int | float | str | bool | None
 
@@ -106,6 +108,13 @@ class Report(_Model):
     timings: Timings
     sandbox: SandboxInfo | None = None
     checks: list[CheckResult] = Field(default_factory=list)
+    # Schema 1.1: the rubric decision (evaluator.rubrics.apply_rubric fills these).
+    rubric: RubricRef | None = Field(default=None, description="Rubric decided against.")
+    criteria: list[CriterionResult] = Field(default_factory=list)
+    decision: Decision | None = Field(default=None, description="Graduation verdict.")
+    overrides: list[Override] = Field(
+        default_factory=list, description="Mentor overrides, oldest first (a history)."
+    )
 
     def check(self, check_id: str) -> CheckResult | None:
         """The check with this id, if it ran."""

@@ -1,0 +1,1 @@
+"""Rubrics: the format (model), the files (loader), the evidence and the decision engine."""

@@ -1,0 +1,237 @@
+"""The decision engine: evidence and a rubric in, criterion results and a verdict out.
+
+Pure functions only: no files, no clock, no network. Missing evidence (a check
+that did not run, a judgement nobody scored) is an undecided criterion with its
+reason; a check that errored on learner code is a failed one. Nothing here
+raises on learner data.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+
+from evaluator.report.criteria import (
+    CriterionResult,
+    CriterionStatus,
+    Decision,
+    GraduationVerdict,
+    Override,
+    Trust,
+)
+from evaluator.report.model import CheckResult, MetricValue, Status
+from evaluator.rubrics.evidence import Evidence, PresenceEvidence, RuleEvidence
+from evaluator.rubrics.model import (
+    MAX_LEVEL,
+    JudgementCriterion,
+    MentorCriterion,
+    MetricCriterion,
+    Operator,
+    PatternRule,
+    PresenceCriterion,
+    Rubric,
+)
+
+#: A mentor override on a pass/fail criterion passes it from this level on, the
+#: default pass level of scored criteria, so one scale serves every criterion.
+BINARY_PASS_LEVEL = 2
+
+_COMPARE: dict[Operator, Callable[[float, float], bool]] = {
+    Operator.GE: operator.ge,
+    Operator.GT: operator.gt,
+    Operator.LE: operator.le,
+    Operator.LT: operator.lt,
+    Operator.EQ: operator.eq,
+    Operator.NE: operator.ne,
+}
+
+_Criterion = MetricCriterion | PresenceCriterion | JudgementCriterion | MentorCriterion
+_Outcome = tuple[CriterionStatus, str]
+
+PASS, FAIL, UNDECIDED = CriterionStatus.PASS, CriterionStatus.FAIL, CriterionStatus.UNDECIDED
+
+
+def _number(value: MetricValue) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _shown(value: MetricValue | float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _metric_outcome(criterion: MetricCriterion, check: CheckResult | None) -> _Outcome:
+    name = criterion.check
+    if check is None:
+        return UNDECIDED, f"the {name} check did not run, so {criterion.expression} is unknown"
+    if check.status is Status.ERROR:
+        return FAIL, f"the {name} check errored: {check.summary}"
+    if check.status is Status.SKIPPED:
+        return UNDECIDED, f"the {name} check was skipped: {check.summary}"
+    observed: MetricValue = (
+        check.status.value if criterion.metric == "status" else check.metrics.get(criterion.metric)
+    )
+    if observed is None:
+        return UNDECIDED, f"the {name} check reported no {criterion.metric!r} metric"
+    compare = _COMPARE[criterion.op]
+    if isinstance(criterion.value, str):
+        passed = compare(str(observed), criterion.value)  # type: ignore[arg-type]
+    else:
+        number = _number(observed)
+        if number is None:
+            return UNDECIDED, f"{name}.{criterion.metric} is {observed!r}, not a number"
+        passed = compare(number, criterion.value)
+    measured = f"{name}.{criterion.metric} = {_shown(observed)}"
+    needs = f"{criterion.op.value} {_shown(criterion.value)}"
+    return (PASS, f"{measured} ({needs})") if passed else (FAIL, f"{measured}, needs {needs}")
+
+
+def _presence_outcome(
+    criterion: PresenceCriterion, presence: PresenceEvidence
+) -> tuple[CriterionStatus, str, list[str]]:
+    files = presence.files.get(criterion.id)
+    patterns = presence.patterns.get(criterion.id)
+    if files is None or patterns is None:
+        return UNDECIDED, "the workspace was not searched for this criterion", []
+    problems: list[str] = []
+    found: list[str] = []
+    for rule, seen in zip(criterion.files, files, strict=True):
+        found.extend(seen.locations)
+        if seen.count < rule.min_count:
+            problems.append(f"{seen.count} file(s) match {rule.glob!r}, needs {rule.min_count}")
+    for pattern, seen in zip(criterion.patterns, patterns, strict=True):
+        found.extend(seen.locations)
+        problems.extend(_pattern_problems(pattern, seen))
+    if problems:
+        return FAIL, "; ".join(problems), found
+    return PASS, f"found in {len(found)} place(s)" if found else "nothing forbidden found", found
+
+
+def _pattern_problems(rule: PatternRule, seen: RuleEvidence) -> list[str]:
+    what = f"/{rule.regex}/ in {rule.glob!r}"
+    if seen.count < rule.min_count:
+        return [f"{seen.count} match(es) of {what}, needs at least {rule.min_count}"]
+    if rule.max_count is not None and seen.count > rule.max_count:
+        return [f"{seen.count} match(es) of {what}, allows at most {rule.max_count}"]
+    return []
+
+
+def _scored_outcome(
+    criterion: JudgementCriterion | MentorCriterion, evidence: Evidence
+) -> tuple[CriterionStatus, int | None, str, list[str]]:
+    if isinstance(criterion, MentorCriterion):
+        return UNDECIDED, None, "a mentor decides this criterion", []
+    score = evidence.judgements.get(criterion.id)
+    if score is None:
+        return UNDECIDED, None, "not scored: the LLM review did not score it; a mentor decides", []
+    if not 0 <= score.level <= MAX_LEVEL:
+        return UNDECIDED, None, f"the review gave level {score.level}, outside 0-4", []
+    lines = [score.justification, *score.citations] if score.justification else [*score.citations]
+    descriptor = criterion.levels[score.level]
+    status = PASS if score.level >= criterion.pass_level else FAIL
+    reason = f"level {score.level}/4 ({descriptor}); passes at {criterion.pass_level}"
+    return status, score.level, reason, lines
+
+
+def evaluate_criterion(
+    rubric: Rubric, criterion: _Criterion, checks: Mapping[str, CheckResult], evidence: Evidence
+) -> CriterionResult:
+    """Decide one criterion from the checks (by id) and the other evidence."""
+    level: int | None = None
+    pass_level: int | None = None
+    lines: list[str] = []
+    check_id: str | None = None
+    if isinstance(criterion, MetricCriterion):
+        check_id = criterion.check
+        status, reason = _metric_outcome(criterion, checks.get(criterion.check))
+    elif isinstance(criterion, PresenceCriterion):
+        status, reason, lines = _presence_outcome(criterion, evidence.presence)
+    else:
+        pass_level = criterion.pass_level
+        status, level, reason, lines = _scored_outcome(criterion, evidence)
+    return CriterionResult(
+        id=criterion.id,
+        title=criterion.title or criterion.id,
+        kind=criterion.kind,
+        must_pass=criterion.must_pass,
+        weight=criterion.weight,
+        status=status,
+        level=level,
+        pass_level=pass_level,
+        trust=rubric.trust_of(criterion),
+        reason=reason,
+        next_step=criterion.next_step,
+        check=check_id,
+        evidence=lines,
+    )
+
+
+def evaluate_criteria(
+    rubric: Rubric, checks: Sequence[CheckResult], evidence: Evidence
+) -> list[CriterionResult]:
+    """Decide every criterion of ``rubric``, in rubric order."""
+    by_id = {check.id: check for check in checks}
+    return [evaluate_criterion(rubric, c, by_id, evidence) for c in rubric.criteria]
+
+
+def apply_override(result: CriterionResult, override: Override) -> CriterionResult:
+    """The result as the mentor decided it; the evaluator's own outcome is kept as ``original``.
+
+    Overriding an overridden result replaces the mentor decision, never the original.
+    """
+    threshold = result.pass_level if result.pass_level is not None else BINARY_PASS_LEVEL
+    return result.model_copy(
+        update={
+            "status": PASS if override.level >= threshold else FAIL,
+            "level": override.level,
+            "trust": Trust.MENTOR,
+            "reason": f"mentor {override.by}: {override.note}",
+            "original": result.original or result.outcome(),
+            "override": override,
+        }
+    )
+
+
+def apply_overrides(
+    results: Sequence[CriterionResult], overrides: Sequence[Override]
+) -> list[CriterionResult]:
+    """Apply overrides in order (the latest per criterion wins); unknown ids are ignored."""
+    latest = {override.criterion: override for override in overrides}
+    return [apply_override(r, latest[r.id]) if r.id in latest else r for r in results]
+
+
+def _credit(result: CriterionResult) -> float:
+    if result.status is UNDECIDED:
+        return 0.0
+    if result.level is not None and result.pass_level is not None:
+        return result.level / MAX_LEVEL
+    return 1.0 if result.status is PASS else 0.0
+
+
+def weighted_score(results: Sequence[CriterionResult]) -> float | None:
+    """Weighted score 0-1 of the weighted criteria (undecided count 0); None if there are none."""
+    weighted = [r for r in results if not r.must_pass and r.weight > 0]
+    total = sum(r.weight for r in weighted)
+    if not total:
+        return None
+    return round(sum(r.weight * _credit(r) for r in weighted) / total, 4)
+
+
+def decide(results: Sequence[CriterionResult], *, min_score: float) -> Decision:
+    """The verdict: a failed must-pass criterion or a low score is ``not-yet``; otherwise
+    anything undecided is ``needs-mentor``; otherwise ``graduation-ready``."""
+    failing = [r.id for r in results if r.status is FAIL]
+    undecided = [r.id for r in results if r.status is UNDECIDED]
+    score = weighted_score(results)
+    blocked = any(r.must_pass and r.status is FAIL for r in results)
+    low = score is not None and score < min_score and not undecided
+    if blocked or low:
+        verdict = GraduationVerdict.NOT_YET
+    elif undecided:
+        verdict = GraduationVerdict.NEEDS_MENTOR
+    else:
+        verdict = GraduationVerdict.READY
+    return Decision(
+        verdict=verdict, score=score, min_score=min_score, failing=failing, undecided=undecided
+    )

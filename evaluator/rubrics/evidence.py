@@ -1,0 +1,156 @@
+"""Evidence the decision engine consumes besides the checks: presence and judgement.
+
+:func:`gather_presence` is the only function here that reads files: it walks the
+workspace once and answers every presence rule of a rubric with typed evidence,
+so the decision itself stays pure and is tested without a file system.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from evaluator.rubrics.model import FileRule, PatternRule, PresenceCriterion, Rubric
+
+#: Files larger than this are not searched (data, weights); executed notebooks with
+#: embedded plots run to several MiB, so the bound is generous.
+MAX_SEARCHED_BYTES = 16 * 1024 * 1024
+#: Locations kept per rule: enough to show a mentor where, small enough for the report.
+MAX_LOCATIONS = 5
+_SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleEvidence:
+    """What one file or pattern rule found."""
+
+    count: int
+    """Matching files (file rule) or matches (pattern rule; distinct texts if asked)."""
+    locations: tuple[str, ...] = ()
+    """A few ``path`` or ``path:line`` locations of what matched."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PresenceEvidence:
+    """Evidence for the presence criteria of one rubric, by criterion id."""
+
+    files: Mapping[str, tuple[RuleEvidence, ...]] = field(default_factory=dict)
+    """Per criterion, one entry per file rule, in rule order."""
+    patterns: Mapping[str, tuple[RuleEvidence, ...]] = field(default_factory=dict)
+    """Per criterion, one entry per pattern rule, in rule order."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class JudgementScore:
+    """A score on a judgement criterion, as given by the LLM review."""
+
+    level: int
+    """Level 0-4 on the criterion's descriptors."""
+    justification: str = ""
+    citations: tuple[str, ...] = ()
+    """``path:line`` citations, already checked against the workspace."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """Everything the decision uses apart from the report's checks."""
+
+    presence: PresenceEvidence = field(default_factory=PresenceEvidence)
+    judgements: Mapping[str, JudgementScore] = field(default_factory=dict)
+    """LLM scores by criterion id; criteria without one are undecided."""
+
+
+@cache
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a repository glob: ``**/`` any folders, ``*`` and ``?`` within one name."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def workspace_files(root: Path) -> list[str]:
+    """Relative POSIX paths of the regular files of a workspace (no symlinks, no .git)."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+        base = Path(folder)
+        for name in sorted(files):
+            path = base / name
+            if path.is_file() and not path.is_symlink():
+                found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def _matching(files: list[str], glob: str) -> list[str]:
+    regex = glob_regex(glob)
+    return [f for f in files if regex.match(f)]
+
+
+def _file_evidence(files: list[str], rule: FileRule) -> RuleEvidence:
+    matched = _matching(files, rule.glob)
+    return RuleEvidence(count=len(matched), locations=tuple(matched[:MAX_LOCATIONS]))
+
+
+def _lines(root: Path, relative: str) -> Iterator[tuple[int, str]]:
+    path = root / relative
+    if path.stat().st_size > MAX_SEARCHED_BYTES:
+        return
+    text = path.read_text(encoding="utf-8", errors="replace")
+    yield from enumerate(text.splitlines(), start=1)
+
+
+def _pattern_evidence(root: Path, files: list[str], rule: PatternRule) -> RuleEvidence:
+    regex = re.compile(rule.regex, re.IGNORECASE if rule.ignore_case else 0)
+    count = 0
+    distinct: set[str] = set()
+    locations: list[str] = []
+    for relative in _matching(files, rule.glob):
+        for number, line in _lines(root, relative):
+            for match in regex.finditer(line):
+                text = match.group(0)
+                if rule.distinct and text in distinct:
+                    continue
+                distinct.add(text)
+                count += 1
+                if len(locations) < MAX_LOCATIONS:
+                    locations.append(f"{relative}:{number}")
+    return RuleEvidence(count=count, locations=tuple(locations))
+
+
+def _criteria(rubric: Rubric) -> list[PresenceCriterion]:
+    return [c for c in rubric.criteria if isinstance(c, PresenceCriterion)]
+
+
+def gather_presence(workspace: Path, rubric: Rubric) -> PresenceEvidence:
+    """Answer every presence rule of ``rubric`` from the files of ``workspace``."""
+    criteria = _criteria(rubric)
+    if not criteria:
+        return PresenceEvidence()
+    files = workspace_files(workspace)
+    return PresenceEvidence(
+        files={c.id: tuple(_file_evidence(files, r) for r in c.files) for c in criteria},
+        patterns={
+            c.id: tuple(_pattern_evidence(workspace, files, r) for r in c.patterns)
+            for c in criteria
+        },
+    )
