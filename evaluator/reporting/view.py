@@ -1,0 +1,64 @@
+"""What the reports show, derived once from ``report.json`` for every renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evaluator.report.criteria import CriterionResult, CriterionStatus
+from evaluator.report.model import CheckResult, Finding, MetricValue, Report
+
+#: Check ids whose findings are failing tests and lint violations (pipeline contract).
+TESTS, LINT, COVERAGE, BENCHMARK = "tests", "lint", "coverage", "benchmark"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportView:
+    """The parts of a report each section renders, in display order."""
+
+    report: Report
+    verdict: str
+    """Message key suffix: a graduation verdict, or the check verdict without a rubric."""
+    title: str
+    failing: list[CriterionResult]
+    """Failed criteria, must-pass first."""
+    undecided: list[CriterionResult]
+    test_failures: list[Finding]
+    lint_findings: list[Finding]
+    coverage_files: list[tuple[str, float]]
+    """(path, percent), least covered first."""
+    benchmark: list[tuple[str, MetricValue]]
+    reviewed: list[CriterionResult]
+    """Judgement criteria with review text."""
+
+
+def _findings(report: Report, check_id: str) -> list[Finding]:
+    check = report.check(check_id)
+    return list(check.findings) if check else []
+
+
+def _coverage(check: CheckResult | None) -> list[tuple[str, float]]:
+    files = check.details.get("files", {}) if check else {}
+    if not isinstance(files, dict):
+        return []
+    rows = [(str(p), float(v)) for p, v in files.items() if isinstance(v, int | float)]
+    return sorted(rows, key=lambda row: (row[1], row[0]))
+
+
+def build_view(report: Report) -> ReportView:
+    """The view of ``report`` that both the Markdown and the HTML renderer use."""
+    criteria = report.criteria
+    failing = [c for c in criteria if c.status is CriterionStatus.FAIL]
+    failing.sort(key=lambda c: not c.must_pass)  # stable: rubric order within each group
+    bench = report.check(BENCHMARK)
+    return ReportView(
+        report=report,
+        verdict=report.decision.verdict.value if report.decision else report.verdict.value,
+        title=report.rubric.title if report.rubric else (report.capstone or ""),
+        failing=failing,
+        undecided=[c for c in criteria if c.status is CriterionStatus.UNDECIDED],
+        test_failures=_findings(report, TESTS),
+        lint_findings=_findings(report, LINT),
+        coverage_files=_coverage(report.check(COVERAGE)),
+        benchmark=sorted(bench.metrics.items()) if bench else [],
+        reviewed=[c for c in criteria if c.kind in {"judgement", "mentor"} and c.evidence],
+    )

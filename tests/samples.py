@@ -1,0 +1,144 @@
+"""Sample reports for rendering tests: a full evaluation with hostile learner text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from evaluator.report.criteria import Override
+from evaluator.report.model import CheckResult, Finding, Report, Status, Verdict
+from evaluator.rubrics.apply import apply_rubric, record_override
+from evaluator.rubrics.evidence import Evidence, JudgementScore, PresenceEvidence, RuleEvidence
+from evaluator.rubrics.loader import find_rubric
+from tests.factories import report
+
+HOSTILE_NAME = "test_x<script>alert('pwned')</script>{{ 7*7 }}"
+HOSTILE_MESSAGE = (
+    "```\n</details>\n# Graduated! @octocat [click](javascript:alert(1)) "
+    "<img src=x onerror=alert(1)>"
+)
+
+
+def _checks(passed: int, violations: int, percent: float) -> list[CheckResult]:
+    return [
+        CheckResult(id="manifest", status=Status.PASS, summary="capstone.yaml names 1.1"),
+        CheckResult(
+            id="workspace", status=Status.PASS, summary="42 files",
+            metrics={"files": 42, "bytes": 81234, "skipped_links": 0},
+        ),
+        CheckResult(id="install", status=Status.PASS, summary="dependencies installed"),
+        CheckResult(
+            id="tests", status=Status.FAIL, summary=f"{passed} passed, 2 failed",
+            metrics={"passed": passed, "failed": 2, "errors": 0, "skipped": 1, "duration_s": 3.2},
+            findings=[
+                Finding(
+                    path="tests/test_mover.py", line=12, code="test-failure",
+                    message="test_moves_images: AssertionError: assert 'a.png' in []",
+                    detail="def test_moves_images(tmp_path):\n>       assert 'a.png' in moved\n"
+                    "E       AssertionError: assert 'a.png' in []\n",
+                ),
+                Finding(
+                    path="tests/test_evil.py", line=3, code="test-failure",
+                    message=f"{HOSTILE_NAME}: {HOSTILE_MESSAGE}", detail=HOSTILE_MESSAGE,
+                ),
+            ],
+        ),
+        CheckResult(
+            id="coverage", status=Status.PASS, summary=f"{percent}% of lines covered",
+            metrics={"percent": percent},
+            details={"files": {"organizer/cli.py": 41.0, "organizer/mover.py": 92.5,
+                               "organizer/<b>odd</b>.py": 100.0}},
+        ),
+        CheckResult(
+            id="lint", status=Status.PASS, summary=f"{violations} violations (budget 10)",
+            metrics={"violations": violations},
+            findings=[
+                Finding(path="organizer/cli.py", line=7, column=1, code="F401",
+                        message="`os` imported but unused"),
+                Finding(path="organizer/mover.py", line=30, code="E501",
+                        message="Line too long (120 > 100) <!-- hidden -->"),
+            ],
+        ),
+    ]  # fmt: skip
+
+
+def _evidence(logging_found: bool) -> Evidence:
+    found = RuleEvidence(count=3, locations=("organizer/__init__.py",))
+    return Evidence(
+        presence=PresenceEvidence(
+            files={
+                "multi-module": (found, RuleEvidence(count=5, locations=("organizer/cli.py",))),
+                "logging": (),
+                "error-handling": (),
+                "readme": (),
+            },
+            patterns={
+                "multi-module": (),
+                "logging": (
+                    RuleEvidence(count=int(logging_found), locations=("organizer/cli.py:3",)),
+                ),
+                "error-handling": (RuleEvidence(count=4, locations=("organizer/mover.py:22",)),),
+                "readme": (RuleEvidence(count=0),),
+            },
+        ),
+        judgements={
+            "structure": JudgementScore(
+                level=3,
+                justification="Clear split into cli, scanner and mover. <script>x()</script>",
+                citations=("organizer/cli.py:1", "organizer/mover.py:10"),
+            ),
+            "test-quality": JudgementScore(level=1, justification="Happy path only."),
+        },
+    )
+
+
+def previous_attempt() -> Report:
+    """The learner's earlier attempt: fewer tests, more lint, no logging."""
+    base = report(*_checks(passed=14, violations=12, percent=55.0))
+    return apply_rubric(base, find_rubric("1.1"), _evidence(logging_found=False))
+
+
+def full_report() -> Report:
+    """A decided 1.1 report with failures, review scores and a mentor override."""
+    base = report(*_checks(passed=21, violations=2, percent=71.5))
+    decided = apply_rubric(base, find_rubric("1.1"), _evidence(logging_found=True))
+    override = Override(
+        criterion="error-handling-quality",
+        level=3,
+        note="Walked me through the <b>retry</b> logic.",
+        by="Mentor @ada",
+        at=datetime(2026, 11, 23, 10, 30, tzinfo=UTC),
+    )
+    return record_override(decided, override)
+
+
+def mnist_report() -> Report:
+    """A 3.1 report with a hidden-label benchmark above the 97% threshold."""
+    checks = [
+        CheckResult(id="tests", status=Status.PASS, summary="8 passed",
+                    metrics={"passed": 8, "failed": 0, "errors": 0, "skipped": 0}),
+        CheckResult(id="benchmark", status=Status.PASS, summary="accuracy 0.9712 >= 0.97",
+                    metrics={"benchmark": "mnist", "accuracy": 0.9712, "threshold": 0.97}),
+    ]  # fmt: skip
+    evidence = Evidence(
+        presence=PresenceEvidence(
+            files={"pure-pytorch": ()},
+            patterns={
+                "pure-pytorch": (
+                    RuleEvidence(count=0),
+                    RuleEvidence(count=2, locations=("mnist/model.py:1", "mnist/train.py:1")),
+                )
+            },
+        ),
+        judgements={
+            "architecture-experiments": JudgementScore(level=2, justification="Two widths tried."),
+            "feature-visualisation": JudgementScore(level=2, justification="Weights plotted."),
+        },
+    )
+    return apply_rubric(report(*checks, capstone="3.1-mnist-mlp"), find_rubric("3.1"), evidence)
+
+
+def no_rubric_report() -> Report:
+    """A report the pipeline renders before any rubric applies: checks only."""
+    return report(*_checks(passed=21, violations=2, percent=71.5), capstone=None).model_copy(
+        update={"verdict": Verdict.FAIL}
+    )

@@ -1,0 +1,54 @@
+"""Message catalogues, the diff against a previous attempt, and report variants."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluator.errors import UsageError
+from evaluator.report.model import Verdict
+from evaluator.reporting import render_html, render_markdown
+from evaluator.reporting.diff import compare
+from evaluator.reporting.messages import LANGUAGES, messages
+from tests.factories import report
+from tests.samples import full_report, previous_attempt
+
+
+def test_catalogues_have_the_same_keys() -> None:
+    english = set(messages("en").table)
+    for lang in LANGUAGES:
+        assert set(messages(lang).table) == english, lang
+
+
+def test_unknown_language_and_missing_key() -> None:
+    with pytest.raises(UsageError, match="unknown language 'fr'"):
+        messages("fr")
+    with pytest.raises(KeyError, match=r"heading\.nope"):
+        messages("en")("heading.nope")
+
+
+def test_dutch_report_uses_dutch_messages() -> None:
+    assert "Wat je nu moet doen" in render_markdown(full_report(), "nl")
+    assert '<html lang="nl">' in render_html(full_report(), "nl")
+
+
+def test_compare_lists_verdict_criteria_and_metric_changes() -> None:
+    changes = {c.name: (c.before, c.after) for c in compare(previous_attempt(), full_report())}
+    assert changes["tests.passed"] == ("14", "21")
+    assert changes["At least 20 test cases"] == ("fail", "pass")
+    assert changes["Error handling quality"] == ("undecided", "pass")
+    assert "tests.failed" not in changes
+    assert compare(full_report(), full_report()) == []
+
+
+def test_html_diff_section_only_with_a_previous_attempt() -> None:
+    assert 'id="diff"' not in render_html(full_report(), "en")
+    same = render_html(full_report(), "en", previous=full_report())
+    assert messages("en")("label.no_changes") in same
+
+
+def test_errored_evaluation_says_why() -> None:
+    errored = report().model_copy(update={"verdict": Verdict.ERROR, "error": "engine <down>"})
+    comment = render_markdown(errored, "en")
+    assert messages("en")("verdict.error") in comment
+    assert r"engine \<down\>" in comment
+    assert "engine &lt;down&gt;" in render_html(errored, "en")
