@@ -98,6 +98,86 @@ def schema(name: str) -> None:
     click.echo(json.dumps(report_json_schema(), indent=2))
 
 
+# --- rubrics and mentor overrides (issue 3) ----------------------------------------------
+_RUBRIC_DIR = click.option(
+    "--dir", "folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Rubric folder [default: the bundled rubrics/].",
+)  # fmt: skip
+
+
+@cli.group()
+def rubrics() -> None:
+    """List, show and validate the capstone rubrics."""
+
+
+@rubrics.command("list")
+@_RUBRIC_DIR
+def rubrics_list(folder: Path | None) -> None:
+    """List every rubric: id, level, criteria, title."""
+    from evaluator.commands import rubrics as command
+
+    _exit(command.run_list, folder=folder)
+
+
+@rubrics.command("show")
+@click.argument("capstone")
+@_RUBRIC_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print the rubric as JSON.")
+def rubrics_show(capstone: str, folder: Path | None, as_json: bool) -> None:
+    """Show the rubric of CAPSTONE (full id such as 1.1-file-organizer, or short: 1.1)."""
+    from evaluator.commands import rubrics as command
+
+    _exit(command.run_show, capstone, folder=folder, as_json=as_json)
+
+
+@rubrics.command("validate")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def rubrics_validate(path: Path | None) -> None:
+    """Validate a rubric file or folder [default: the bundled rubrics]; errors give file:line.
+
+    Exit status: 0 valid, 1 problems found.
+    """
+    from evaluator.commands import rubrics as command
+
+    _exit(command.run_validate, path)
+
+
+@cli.command()
+@click.argument("report", type=click.Path(exists=True, path_type=Path))
+@click.argument("criterion")
+@click.option(
+    "--level",
+    type=click.IntRange(0, 4),
+    required=True,
+    help="Level 0-4; pass/fail criteria pass at 2+.",
+)
+@click.option("--note", required=True, help="Why; shown to the learner and kept in report.json.")
+@click.option("--by", required=True, help="Mentor name.")
+@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, path_type=Path),
+    help="Previous attempt's report.json (diff section).",
+)
+def override(
+    report: Path, criterion: str, level: int, note: str, by: str, lang: str, previous: Path | None
+) -> None:
+    """Record a mentor decision on CRITERION in REPORT (report.json or its folder).
+
+    The evaluator's own outcome is kept; the verdict is re-decided and report.md and
+    report.html are rendered again beside report.json.
+    """
+    from datetime import UTC, datetime
+
+    from evaluator.commands import override as command
+
+    _exit(command.run, report, criterion, level=level, note=note, by=by, lang=lang,
+          previous=previous, now=datetime.now(UTC))  # fmt: skip
+
+
+# --- end of rubrics and overrides ------------------------------------------------------
+
+
 def _exit(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
     try:
         code = func(*args, **kwargs)
