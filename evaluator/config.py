@@ -66,6 +66,8 @@ class EvaluatorConfig:
     lint_rules: tuple[str, ...] = DEFAULT_LINT_RULES
     lint_budget: int = 10
     """The lint check passes with at most this many violations (rubrics may set their own)."""
+    coverage_min: float = 60.0
+    """The coverage check passes at or above this line coverage, in percent."""
     ca_bundle: Path | None = None
     """CA bundle handed to pip inside the install container (site TLS proxies)."""
     pip_index_args: tuple[str, ...] = ()
