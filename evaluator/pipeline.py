@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,12 +17,13 @@ from pathlib import Path
 from evaluator import __version__
 from evaluator.checks.install import install_dependencies
 from evaluator.checks.lint import run_lint
-from evaluator.checks.tests import tests_evidence, tests_spec
+from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
 from evaluator.intake.dependencies import plan_dependencies
 from evaluator.intake.source import Source, fetch
 from evaluator.intake.workspace import copy_workspace, workspace_check
 from evaluator.manifest import load_manifest
+from evaluator.progress import ProgressFn
 from evaluator.report.model import (
     CheckResult,
     Report,
@@ -35,7 +36,6 @@ from evaluator.report.model import (
 )
 from evaluator.sandbox.engine import DockerEngine
 
-Progress = Callable[[str], None]
 DEFAULT_PYTHON = "3.11.0"
 
 
@@ -81,7 +81,7 @@ def evaluate(
     request: EvaluationRequest,
     config: EvaluatorConfig,
     *,
-    progress: Progress,
+    progress: ProgressFn,
     engine: DockerEngine | None = None,
 ) -> Report:
     """Evaluate one submission and return its report (nothing is written here)."""
@@ -122,11 +122,11 @@ def evaluate(
                 progress("running tests with coverage in the sandbox")
                 results = scratch / "results"
                 outcome = engine.run(
-                    tests_spec(install.image, manifest, config.limits),
+                    suite_spec(install.image, manifest, config.limits),
                     workspace=workspace.root,
                     collect_to=results,
                 )
-                evidence = tests_evidence(outcome, results, config.limits, config.coverage_min)
+                evidence = suite_evidence(outcome, results, config.limits, config.coverage_min)
                 checks += [evidence.tests, evidence.coverage]
             else:
                 checks += [

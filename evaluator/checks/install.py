@@ -20,7 +20,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from evaluator.config import EvaluatorConfig
 from evaluator.intake.dependencies import DependencyPlan
-from evaluator.progress import Progress
+from evaluator.progress import ProgressFn
 from evaluator.report.model import CheckResult, Status
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.spec import RunSpec
@@ -112,7 +112,7 @@ def install_dependencies(
     python_version: str,
     plan: DependencyPlan,
     config: EvaluatorConfig,
-    progress: Progress,
+    progress: ProgressFn,
 ) -> InstallOutcome:
     """Build (or reuse) the dependency layer and report on it."""
     metrics: dict[str, int | float | str | bool | None] = {

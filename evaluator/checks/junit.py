@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ MAX_DETAIL = 4000
 
 
 @dataclass(frozen=True, kw_only=True)
-class TestCounts:
+class SuiteCounts:
     """Totals of a test run and one finding per failing or erroring test."""
 
     passed: int = 0
@@ -37,7 +38,14 @@ class JUnitError(ValueError):
 
 def _location(case_file: str | None, classname: str, text: str) -> tuple[str, int | None]:
     """Best location of a failure: the deepest frame in the test's own file."""
-    path = case_file or classname.replace(".", "/").rsplit("/", 1)[0] + ".py"
+    if case_file:
+        path = case_file
+    else:
+        # "pkg.test_mod.TestClass" -> pkg/test_mod.py (test classes are capitalised)
+        parts = classname.split(".")
+        while len(parts) > 1 and parts[-1][:1].isupper():
+            parts.pop()
+        path = "/".join(parts) + ".py"
     line: int | None = None
     for match in _LOCATION.finditer(text):
         if match.group("path").endswith(path) or path.endswith(match.group("path")):
@@ -45,7 +53,7 @@ def _location(case_file: str | None, classname: str, text: str) -> tuple[str, in
     return path, line
 
 
-def parse_junit(xml: bytes) -> TestCounts:
+def parse_junit(xml: bytes) -> SuiteCounts:
     """Count outcomes in a pytest JUnit XML document (xunit1 or xunit2 flavour)."""
     try:
         root = ElementTree.fromstring(xml)
@@ -58,10 +66,8 @@ def parse_junit(xml: bytes) -> TestCounts:
     duration = 0.0
     findings: list[Finding] = []
     for suite in suites:
-        try:
+        with contextlib.suppress(ValueError):
             duration += float(suite.get("time", "0") or 0)
-        except ValueError:
-            pass
         for case in suite.iter("testcase"):
             outcome = next(
                 (child for child in case if child.tag in ("failure", "error", "skipped")), None
@@ -92,7 +98,7 @@ def parse_junit(xml: bytes) -> TestCounts:
                     detail=text[-MAX_DETAIL:] or None,
                 )
             )
-    return TestCounts(
+    return SuiteCounts(
         passed=passed,
         failed=failed,
         errors=errors,

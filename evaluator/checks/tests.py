@@ -1,4 +1,4 @@
-"""The ``tests`` and ``coverage`` checks: the learner's pytest suite under coverage, in the sandbox."""
+"""The ``tests`` and ``coverage`` checks: the learner's pytest suite under coverage."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def pytest_script(manifest: Manifest | None) -> str:
     )
 
 
-def tests_spec(image: str, manifest: Manifest | None, limits: SandboxLimits) -> RunSpec:
+def suite_spec(image: str, manifest: Manifest | None, limits: SandboxLimits) -> RunSpec:
     """The sandbox run of the learner's tests (pure)."""
     return RunSpec(
         image=image,
@@ -59,7 +59,7 @@ def tests_spec(image: str, manifest: Manifest | None, limits: SandboxLimits) -> 
 
 
 @dataclass(frozen=True, kw_only=True)
-class TestsEvidence:
+class SuiteEvidence:
     """The two checks derived from one test run."""
 
     tests: CheckResult
@@ -73,9 +73,9 @@ def _log(outcome: RunOutcome) -> str:
     return text[-LOG_TAIL:]
 
 
-def tests_evidence(
+def suite_evidence(
     outcome: RunOutcome, results: Path, limits: SandboxLimits, coverage_min: float
-) -> TestsEvidence:
+) -> SuiteEvidence:
     """Turn a finished test run into the ``tests`` and ``coverage`` checks."""
     log = _log(outcome)
     reason = outcome.failure_reason(limits.wall_s, limits.memory_bytes, limits.pids)
@@ -91,18 +91,19 @@ def tests_evidence(
             log=log,
             duration_s=round(outcome.duration_s, 3),
         )
-        return TestsEvidence(tests=tests, coverage=skipped_cov)
+        return SuiteEvidence(tests=tests, coverage=skipped_cov)
     junit = results / "junit.xml"
     if outcome.exit_code == PYTEST_NO_TESTS:
         tests = CheckResult(
             id="tests",
             status=Status.FAIL,
-            summary="pytest collected no tests: add test_*.py files (or list them in capstone.yaml)",
+            summary="pytest collected no tests: add test_*.py files "
+            "(or list them in capstone.yaml)",
             metrics={"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "duration_s": 0.0},
             log=log,
             duration_s=round(outcome.duration_s, 3),
         )
-        return TestsEvidence(tests=tests, coverage=_coverage(results, coverage_min))
+        return SuiteEvidence(tests=tests, coverage=_coverage(results, coverage_min))
     try:
         counts = parse_junit(junit.read_bytes())
     except (OSError, JUnitError) as exc:
@@ -113,7 +114,7 @@ def tests_evidence(
             log=log,
             duration_s=round(outcome.duration_s, 3),
         )
-        return TestsEvidence(tests=tests, coverage=skipped_cov)
+        return SuiteEvidence(tests=tests, coverage=skipped_cov)
     ok = counts.failed == 0 and counts.errors == 0 and counts.passed > 0
     parts = [f"{counts.passed} passed"]
     parts += [f"{n} {word}" for n, word in ((counts.failed, "failed"), (counts.errors, "errors"))]
@@ -134,7 +135,7 @@ def tests_evidence(
         log=log,
         duration_s=round(outcome.duration_s, 3),
     )
-    return TestsEvidence(tests=tests, coverage=_coverage(results, coverage_min))
+    return SuiteEvidence(tests=tests, coverage=_coverage(results, coverage_min))
 
 
 def _coverage(results: Path, coverage_min: float) -> CheckResult:
