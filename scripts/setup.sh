@@ -17,7 +17,6 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 packages=()
 command -v git >/dev/null || packages+=(git)
 command -v dockerd >/dev/null || packages+=(docker.io)
-command -v debootstrap >/dev/null || packages+=(debootstrap)
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_tests" = 1 ] && ! command -v chromium >/dev/null; then packages+=(chromium); fi
 if [ "${#packages[@]}" -gt 0 ]; then
