@@ -55,14 +55,29 @@ def bare_run(example: Path) -> None:
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         py = sys.executable
         subprocess.run(
-            [py, "-m", "coverage", "run", "--source=.", "-m", "pytest", "-q", "-p",
-             "no:cacheprovider"],
-            cwd=work, env=env, check=True, capture_output=True,
+            [
+                py,
+                "-m",
+                "coverage",
+                "run",
+                "--source=.",
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
+            cwd=work,
+            env=env,
+            check=True,
+            capture_output=True,
         )
-        subprocess.run([py, "-m", "coverage", "json", "-q"], cwd=work, check=True,
-                       capture_output=True)
-        subprocess.run(ruff_argv(ruff_binary(), ("E", "F")), cwd=work, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [py, "-m", "coverage", "json", "-q"], cwd=work, check=True, capture_output=True
+        )
+        subprocess.run(
+            ruff_argv(ruff_binary(), ("E", "F")), cwd=work, check=True, capture_output=True
+        )
 
 
 def main() -> None:
@@ -77,7 +92,8 @@ def main() -> None:
 
     def run_eval() -> None:
         report = evaluate(request, config, progress=lambda _m: None, engine=engine)
-        assert report.verdict.value == "pass", report.model_dump_json(indent=1)
+        if report.verdict.value != "pass":
+            raise SystemExit(f"the example did not pass:\n{report.model_dump_json(indent=1)}")
 
     print(f"example: {example}  (repeat {args.repeat}, {os.cpu_count()} CPUs)")
     bare = timed(lambda: bare_run(example), args.repeat)
@@ -93,13 +109,20 @@ def main() -> None:
     cold_install = cold_report.timings.phases["install"]
     warm_reports = [evaluate(request, config, progress=lambda _m: None, engine=engine)]
     warm_install = warm_reports[0].timings.phases["install"]
-    print(f"dependency install: cold {cold_install:.3f} s (evaluation {cold_total:.3f} s), "
-          f"warm {warm_install:.3f} s (cached layer)")
+    print(
+        f"dependency install: cold {cold_install:.3f} s (evaluation {cold_total:.3f} s), "
+        f"warm {warm_install:.3f} s (cached layer)"
+    )
 
     warm = timed(run_eval, args.repeat)
     print(f"evaluate, warm, in-process:        {fmt(warm)}")
-    cli = [str(Path(sys.executable).with_name("capstone-eval")), "evaluate", str(example),
-           "-q", "--out"]
+    cli = [
+        str(Path(sys.executable).with_name("capstone-eval")),
+        "evaluate",
+        str(example),
+        "-q",
+        "--out",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         warm_cli = timed(
             lambda: subprocess.run([*cli, tmp], check=True, capture_output=True), args.repeat
@@ -112,8 +135,10 @@ def main() -> None:
 
     b, w = statistics.median(bare), statistics.median(warm)
     budget = 1.3 * b + 1.0
-    print(f"ratio warm/bare: {w / b:.2f}x; target warm <= 1.3 x bare + 1 s = {budget:.3f} s: "
-          f"{'met' if w <= budget else 'NOT met'} ({w:.3f} s)")
+    print(
+        f"ratio warm/bare: {w / b:.2f}x; target warm <= 1.3 x bare + 1 s = {budget:.3f} s: "
+        f"{'met' if w <= budget else 'NOT met'} ({w:.3f} s)"
+    )
     phases = warm_reports[0].timings.phases
     print("warm phases: " + ", ".join(f"{k} {v:.3f} s" for k, v in phases.items()))
 

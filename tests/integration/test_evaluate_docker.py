@@ -220,3 +220,42 @@ def test_hostile_learner_is_contained(tmp_path, engine, config, monkeypatch):
     assert workspace.status is Status.FAIL
     assert workspace.findings[0].code == "symlink-outside"
     assert "host only" not in report.model_dump_json()
+
+
+def test_unknown_package_fails_install(tmp_path, engine, config):
+    files = {
+        "capstone.yaml": MANIFEST,
+        "requirements.txt": "capstone-evaluator-no-such-package-4711==1.0\n",
+        "calc.py": CALC,
+    }
+    install = check(run_eval(tmp_path, files, config), "install")
+    assert install.status is Status.FAIL
+    assert "cannot be found on the package index" in install.summary
+    assert "no-such-package-4711" in (install.log or "")
+
+
+def test_thread_bomb_hits_the_pids_limit(tmp_path, engine, config):
+    bomb = (
+        "import threading, time\n\n\n"
+        "def test_threads():\n"
+        "    threads = []\n"
+        "    for _ in range(10_000):\n"
+        "        t = threading.Thread(target=time.sleep, args=(30,), daemon=True)\n"
+        "        t.start()\n"
+        "        threads.append(t)\n"
+    )
+    files = {"capstone.yaml": MANIFEST, "calc.py": CALC, "tests/test_bomb.py": bomb}
+    tests = check(run_eval(tmp_path, files, config, pids=48, wall_s=60), "tests")
+    assert tests.status is Status.ERROR
+    assert "could not start more processes or threads (limit: 48)" in tests.summary
+
+
+def test_captured_output_is_capped(tmp_path, engine, config):
+    noisy = (
+        "def test_noisy():\n    print('x' * 3_000_000)\n    print('THE END')\n    assert False\n"
+    )
+    files = {"capstone.yaml": MANIFEST, "calc.py": CALC, "tests/test_noisy.py": noisy}
+    report = run_eval(tmp_path, files, config, output_bytes=64 * 1024)
+    tests = check(report, "tests")
+    assert tests.status is Status.FAIL
+    assert len(report.model_dump_json()) < 200_000
