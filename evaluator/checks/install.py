@@ -41,12 +41,18 @@ class InstallOutcome:
     cached: bool = False
 
 
-def install_script(index_args: tuple[str, ...]) -> str:
-    """pip command run in the install container (pure)."""
+def install_script(index_args: tuple[str, ...], *, only_binary: bool = True) -> str:
+    """pip command run in the install container (pure).
+
+    ``only_binary`` refuses source distributions: building one runs its
+    setup.py, i.e. code chosen by whoever published it, in the one phase that
+    has network. Wheels install without running anything.
+    """
     extra = " ".join(shlex.quote(a) for a in index_args)
+    binary = "--only-binary=:all: " if only_binary else ""
     return (
         "python -m pip install --no-input --no-cache-dir --disable-pip-version-check "
-        f"--progress-bar off {extra} -c {CONSTRAINTS} -r {LEARNER_REQUIREMENTS}"
+        f"--progress-bar off {binary}{extra} -c {CONSTRAINTS} -r {LEARNER_REQUIREMENTS}"
     )
 
 
@@ -59,7 +65,11 @@ def install_spec(image: str, config: EvaluatorConfig) -> RunSpec:
         env["PIP_CERT"] = CA_IN_CONTAINER
     return RunSpec(
         image=image,
-        command=["sh", "-c", install_script(config.pip_index_args)],
+        command=[
+            "sh",
+            "-c",
+            install_script(config.pip_index_args, only_binary=not config.allow_sdist),
+        ],
         limits=config.install_limits,
         network=config.install_network,
         read_only=False,
@@ -100,7 +110,10 @@ def _failure_summary(log: str) -> str:
             "other: relax the pins named in the log"
         )
     if "No matching distribution found" in log or "Could not find a version" in log:
-        return "a requirement cannot be found on the package index: check names and versions"
+        return (
+            "a requirement cannot be found on the package index as a wheel: check names and "
+            "versions (source-only packages are not built in the sandbox)"
+        )
     return "installing your requirements failed: see the end of pip's output"
 
 

@@ -128,8 +128,11 @@ def _local(source: Source) -> FetchedSource:
             f"{source.location} is not a directory", hint="give the repository's root folder"
         )
     if source.ref:
-        # A ref on a local repository: clone it so the ref is honoured exactly.
-        return _clone_local_ref(path, source)
+        raise SourceError(
+            f"--ref {source.ref} was given with a local path",
+            hint=f"use file://{path.resolve()} as the source to evaluate a ref of a local "
+            "repository",
+        )
     commit: str | None = None
     dirty = False
     try:
@@ -141,13 +144,6 @@ def _local(source: Source) -> FetchedSource:
     return FetchedSource(
         tree=path.resolve(),
         info=SourceInfo(kind="path", location=source.location, commit=commit, dirty=dirty),
-    )
-
-
-def _clone_local_ref(path: Path, source: Source) -> FetchedSource:
-    raise SourceError(
-        f"--ref {source.ref} was given with a local path",
-        hint=f"use file://{path.resolve()} as the source to evaluate a ref of a local repository",
     )
 
 

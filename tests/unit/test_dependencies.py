@@ -78,6 +78,8 @@ def test_install_runs_with_constraints_and_index_only_network(tmp_path):
     assert spec.env == {"PIP_CERT": "/run/capstone-ca.crt"}
     assert spec.ro_binds == ((ca.resolve(), "/run/capstone-ca.crt"),)
     assert "-c /opt/sandbox/constraints.txt" in install_script(())
+    assert "--only-binary=:all:" in install_script(())
+    assert "--only-binary" not in install_script((), only_binary=False)
     assert "--index-url https://mirror/simple" in install_script(
         ("--index-url", "https://mirror/simple")
     )
