@@ -88,7 +88,7 @@ def parse_junit(xml: bytes) -> SuiteCounts:
             path, line = _location(case.get("file"), classname, text)
             if line is None and case.get("line", "").isdigit():
                 line = int(case.get("line", "0")) + 1  # pytest writes 0-based def lines
-            message = (outcome.get("message") or text.splitlines()[-1:] or ["failed"])[0]
+            message = outcome.get("message") or (text.splitlines() or ["failed"])[-1].strip()
             findings.append(
                 Finding(
                     path=path,

@@ -23,7 +23,7 @@ def test_counts_and_failure_location():
     assert counts.duration_s == 0.52
     finding = counts.failures[0]
     assert (finding.path, finding.line, finding.code) == ("tests/test_a.py", 11, "test-failure")
-    assert "test_bad" in finding.message
+    assert finding.message == "tests.test_a::test_bad: assert 1 == 2"
     assert "AssertionError" in (finding.detail or "")
 
 
@@ -35,6 +35,16 @@ def test_xunit2_without_file_attribute_uses_classname_and_def_line():
     assert counts.failures[0].path == "tests/test_b.py"
     assert counts.failures[0].line == 5
     assert counts.failures[0].code == "test-error"
+    assert counts.failures[0].message == "tests.test_b::t: boom"
+
+
+def test_failure_without_message_attribute_uses_the_last_line():
+    xml = b"""<testsuite tests="2"><testcase classname="t" name="a"><failure>line one
+    E   ValueError: last</failure></testcase>
+    <testcase classname="t" name="b"><failure/></testcase></testsuite>"""
+    first, second = parse_junit(xml).failures
+    assert first.message == "t::a: E   ValueError: last"
+    assert second.message == "t::b: failed"
 
 
 def test_garbage_is_an_error():
