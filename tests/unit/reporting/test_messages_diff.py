@@ -52,3 +52,15 @@ def test_errored_evaluation_says_why() -> None:
     assert messages("en")("verdict.error") in comment
     assert r"engine \<down\>" in comment
     assert "engine &lt;down&gt;" in render_html(errored, "en")
+
+
+def test_score_with_undecided_criteria_is_a_score_so_far() -> None:
+    decided = full_report()
+    assert decided.decision is not None
+    pending = decided.model_copy(
+        update={"decision": decided.decision.model_copy(update={"undecided": ["structure"]})}
+    )
+    assert "Score so far: " in render_markdown(pending)
+    assert "Score so far: " in render_html(pending)
+    assert "Score tot nu toe: " in render_markdown(pending, "nl")
+    assert "Score so far" not in render_markdown(decided)
