@@ -26,6 +26,15 @@ def _config() -> EvaluatorConfig:
     return load_config(os.environ)
 
 
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(["en", "nl"]),
+    default="en",
+    show_default=True,
+    help="Language of report.md and report.html.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="capstone-eval")
 @click.option("-v", "--verbose", is_flag=True, help="Log every host command.")
@@ -41,10 +50,17 @@ def cli(verbose: bool) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for report.json and report.md [default: reports/<repo name>].",
+    help="Folder for report.json, report.md, report.html [default: reports/<repo name>].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+@_LANG
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Previous attempt's report.json for the diff [default: the one in --out, "
+    "kept as report.previous.json].",
+)
 def evaluate(
     source: str,
     ref: str | None,
@@ -52,11 +68,14 @@ def evaluate(
     out: Path | None,
     as_json: bool,
     quiet: bool,
+    lang: str,
+    previous: Path | None,
 ) -> None:
     """Evaluate SOURCE (a local path or git URL) and write its report.
 
-    Exit status: 0 every check passed, 1 some check failed, 2 the evaluation
-    could not run.
+    Exit status: 0 graduation-ready (without a rubric: every check passed),
+    1 not-yet or needs-mentor (without a rubric: some check failed), 2 the
+    evaluation could not run.
     """
     from evaluator.commands import evaluate as command
 
@@ -69,6 +88,8 @@ def evaluate(
         out=out,
         as_json=as_json,
         quiet=quiet,
+        lang=lang,
+        previous=previous,
     )
 
 
@@ -153,11 +174,11 @@ def rubrics_validate(path: Path | None) -> None:
 )
 @click.option("--note", required=True, help="Why; shown to the learner and kept in report.json.")
 @click.option("--by", required=True, help="Mentor name.")
-@click.option("--lang", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@_LANG
 @click.option(
     "--previous",
     type=click.Path(exists=True, path_type=Path),
-    help="Previous attempt's report.json (diff section).",
+    help="Previous attempt's report.json for the diff [default: report.previous.json beside it].",
 )
 def override(
     report: Path, criterion: str, level: int, note: str, by: str, lang: str, previous: Path | None

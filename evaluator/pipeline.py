@@ -19,6 +19,7 @@ from evaluator.checks.install import install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
+from evaluator.errors import ConfigError
 from evaluator.intake.dependencies import plan_dependencies
 from evaluator.intake.source import Source, fetch
 from evaluator.intake.workspace import copy_workspace, workspace_check
@@ -34,6 +35,10 @@ from evaluator.report.model import (
     Verdict,
     decide_verdict,
 )
+from evaluator.rubrics.apply import apply_rubric
+from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
+from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
+from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
 
 DEFAULT_PYTHON = "3.11.0"
@@ -46,6 +51,8 @@ class EvaluationRequest:
     source: Source
     capstone: str | None = None
     """Capstone id that overrides the manifest's (``--capstone``)."""
+    rubrics: Path | None = None
+    """Folder of rubric files [default: the bundled rubrics]."""
 
 
 class _Clock:
@@ -77,6 +84,25 @@ def _skipped(check_id: str, why: str) -> CheckResult:
     return CheckResult(id=check_id, status=Status.SKIPPED, summary=f"not run: {why}")
 
 
+#: Id of the check that says why no rubric was applied (present only then).
+RUBRIC_CHECK = "rubric"
+
+
+def pick_rubric(capstone: str | None, folder: Path) -> Rubric | CheckResult:
+    """The rubric of ``capstone``, or a skipped ``rubric`` check saying why there is none.
+
+    A capstone without a rubric is not an evaluation failure: the checks still
+    decide. A rubric file that exists but is invalid is (it raises ConfigError).
+    """
+    if capstone is None:
+        return _skipped(RUBRIC_CHECK, "no capstone id; add capstone.yaml or pass --capstone")
+    try:
+        path = find_rubric_path(capstone, folder)
+    except ConfigError as exc:
+        return _skipped(RUBRIC_CHECK, exc.message)
+    return load_rubric(path)
+
+
 def evaluate(
     request: EvaluationRequest,
     config: EvaluatorConfig,
@@ -103,6 +129,9 @@ def evaluate(
         checks.append(manifest_outcome.check)
         manifest = manifest_outcome.manifest
         capstone = request.capstone or (manifest.capstone if manifest else None)
+        rubric = pick_rubric(capstone, request.rubrics or rubrics_dir())
+        if isinstance(rubric, CheckResult):
+            checks.append(rubric)
 
         with clock.phase("install"):
             progress("installing dependencies")
@@ -138,7 +167,13 @@ def evaluate(
             progress("linting with ruff")
             checks.append(run_lint(workspace.root, config.lint_rules, config.lint_budget))
 
-    return Report(
+        presence = PresenceEvidence()
+        if isinstance(rubric, Rubric):
+            with clock.phase("rubric"):
+                progress(f"applying rubric {rubric.id}")
+                presence = gather_presence(workspace.root, rubric)
+
+    report = Report(
         evaluator_version=__version__,
         capstone=capstone,
         verdict=decide_verdict(checks),
@@ -151,6 +186,9 @@ def evaluate(
         ),
         checks=checks,
     )
+    if isinstance(rubric, Rubric):
+        report = apply_rubric(report, rubric, Evidence(presence=presence))
+    return report
 
 
 def error_report(request: EvaluationRequest, message: str, started: datetime) -> Report:

@@ -9,7 +9,13 @@ import click
 
 from evaluator.errors import UsageError
 from evaluator.report.criteria import Override
-from evaluator.reporting.files import read_report, report_path, write_reports
+from evaluator.reporting.files import (
+    REPORT_PREVIOUS,
+    read_report,
+    report_path,
+    try_read_report,
+    write_reports,
+)
 from evaluator.rubrics.apply import record_override
 
 
@@ -44,7 +50,9 @@ def run(
     override = Override(criterion=criterion, level=level, note=note, by=by, at=now)
     updated = record_override(report, override)
     after = next(c for c in updated.criteria if c.id == criterion)
-    write_reports(updated, path, lang=lang, previous=read_report(previous) if previous else None)
+    beside = path.with_name(REPORT_PREVIOUS)
+    earlier = read_report(previous) if previous else try_read_report(beside)
+    write_reports(updated, path, lang=lang, previous=earlier)
     new_verdict = updated.decision.verdict.value if updated.decision else "-"
     click.echo(f"{criterion}: {before.status.value} -> {after.status.value} (level {level}, {by})")
     click.echo(

@@ -11,6 +11,8 @@ from evaluator.report.model import Report
 from evaluator.reporting.render import render_html, render_markdown
 
 REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
+#: The earlier attempt's report.json, kept beside the new one for the HTML diff.
+REPORT_PREVIOUS = "report.previous.json"
 
 
 def report_path(path: Path) -> Path:
@@ -34,6 +36,16 @@ def read_report(path: Path) -> Report:
             f"{path} is not a valid report: {where}: {first['msg']}",
             hint="give a report.json written by `capstone-eval evaluate`",
         ) from None
+
+
+def try_read_report(path: Path) -> Report | None:
+    """The report at ``path``, or None when there is none or it is not a valid report."""
+    if not path.is_file():
+        return None
+    try:
+        return read_report(path)
+    except ConfigError:
+        return None
 
 
 def _write(path: Path, text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -58,16 +59,85 @@ def test_schema_command_prints_the_report_schema():
 @pytest.mark.docker
 @pytest.mark.slow
 class TestWithEngine:
-    def test_bundled_example_passes(self, tmp_path, engine):
-        done = cli("evaluate", "examples/file-organizer", "--out", str(tmp_path), cwd=REPO_ROOT)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "verdict: pass" in done.stdout
-        report = json.loads((tmp_path / "report.json").read_text())
-        assert report["schema_version"]
+    def test_bundled_example_needs_only_a_mentor(self, tmp_path, engine):
+        out = tmp_path / "out"
+        done = cli("evaluate", "examples/file-organizer", "--out", str(out), cwd=REPO_ROOT)
+        # Every automatic criterion of rubric 1.1 is met; the three judgement criteria
+        # wait for the LLM review or a mentor, so the honest verdict is needs-mentor (exit 1).
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "rubric: 1.1-file-organizer, score so far" in done.stdout
+        assert done.stdout.splitlines()[-1] == "verdict: needs-mentor"
+        report = json.loads((out / "report.json").read_text())
         assert report["capstone"] == "1.1-file-organizer"
+        assert report["verdict"] == "pass"
         assert report["checks"][3]["id"] == "tests"
         assert report["checks"][3]["metrics"]["passed"] >= 20
-        assert (tmp_path / "report.md").read_text().startswith("## Capstone evaluation")
+        decision = report["decision"]
+        assert decision["verdict"] == "needs-mentor"
+        assert decision["failing"] == []
+        assert set(decision["undecided"]) == {"structure", "error-handling-quality", "test-quality"}
+        trust = {c["id"]: c["trust"] for c in report["criteria"]}
+        assert trust["lint-budget"] == "verified"
+        assert trust["coverage"] == "self-reported"
+        assert trust["structure"] == "llm"
+        md = (out / "report.md").read_text()
+        assert md.splitlines()[1] == "## 🧑‍🏫 Needs a mentor: File Organizer CLI"
+        html = (out / "report.html").read_text()
+        assert html.startswith("<!DOCTYPE html>")
+        assert "Code structure" in html
+
+        # A second run keeps the first as report.previous.json and diffs against it.
+        again = cli(
+            "evaluate", "examples/file-organizer", "--out", str(out), "--lang", "nl", "-q",
+            cwd=REPO_ROOT,
+        )  # fmt: skip
+        assert again.returncode == 1, again.stdout + again.stderr
+        assert json.loads((out / "report.previous.json").read_text()) == report
+        html = (out / "report.html").read_text()
+        assert "Wijzigingen sinds de vorige poging" in html
+        assert "Mentor nodig" in (out / "report.md").read_text()
+
+        # The mentor scores the judgement criteria: the verdict is re-decided.
+        for criterion in decision["undecided"]:
+            done = cli(
+                "override", str(out), criterion, "--level", "3", "--note", "Discussed <live>",
+                "--by", "Ada",
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+        final = json.loads((out / "report.json").read_text())
+        assert final["decision"]["verdict"] == "graduation-ready"
+        assert len(final["overrides"]) == 3
+        assert "Discussed &lt;live&gt;" in (out / "report.html").read_text()
+
+    def test_hostile_learner_text_is_escaped_in_every_report(self, tmp_path, engine):
+        repo = tmp_path / "repo"
+        shutil.copytree(REPO_ROOT / "examples" / "file-organizer", repo)
+        evil = "<script>alert('pwned')</script>"
+        write_tree(
+            repo,
+            {
+                "tests/test_evil.py": (
+                    f"def test_evil():\n    assert False, {evil!r} + ' @octocat ```'\n"
+                )
+            },
+        )
+        out = tmp_path / "out"
+        done = cli("evaluate", str(repo), "--out", str(out), "-q")
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert done.stdout.splitlines()[-1] == "verdict: not-yet"
+        report = json.loads((out / "report.json").read_text())
+        assert "tests-pass" in report["decision"]["failing"]
+        assert evil in json.dumps(report["checks"], ensure_ascii=False)
+        html = (out / "report.html").read_text()
+        assert "&lt;script&gt;alert(" in html
+        assert "<script>alert(" not in html
+        md = (out / "report.md").read_text()
+        assert "Run `pytest` locally" in md
+        # Raw text only inside fenced code blocks, where GitHub shows it inert.
+        outside = re.sub(r"(`{3,})text\n.*?\n\1\n", "", md, flags=re.DOTALL)
+        assert "<script>" not in outside
+        assert "@octocat" not in outside
+        assert "\\<script\\>alert" in outside
 
     def test_failed_check_exits_1_and_json_goes_to_stdout(self, tmp_path, engine):
         make_git_repo(tmp_path / "repo", {"calc.py": "x = 1\n"})

@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 from evaluator.commands.evaluate import default_out, summary_lines
-from evaluator.report.markdown import render_markdown
 from evaluator.report.model import (
     CheckResult,
     Finding,
@@ -13,7 +12,7 @@ from evaluator.report.model import (
     decide_verdict,
     report_json_schema,
 )
-from evaluator.report.writer import read_report, write_report
+from evaluator.reporting.files import read_report, write_reports
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -39,21 +38,22 @@ def test_verdict():
 
 def test_round_trip(tmp_path):
     original = report([CheckResult(id="lint", status=Status.PASS, summary="0", metrics={"v": 0})])
-    paths = write_report(original, tmp_path / "out")
-    assert [p.name for p in paths] == ["report.json", "report.md"]
+    paths = write_reports(original, tmp_path / "out" / "report.json")
+    assert [p.name for p in paths] == ["report.json", "report.md", "report.html"]
     assert read_report(paths[0]) == original
+    assert read_report(tmp_path / "out") == original
 
 
-def test_markdown_escapes_learner_text():
+def test_written_markdown_escapes_learner_text(tmp_path):
     finding = Finding(path="t.py", line=1, code="test-failure", message="<script>x</script> | y")
-    md = render_markdown(
-        report(
-            [CheckResult(id="tests", status=Status.FAIL, summary="1 failed", findings=[finding])]
-        )
-    )
-    assert "<script>" not in md
-    assert "&lt;script&gt;" in md
-    assert "FAIL" in md.splitlines()[0]
+    failed = [CheckResult(id="tests", status=Status.FAIL, summary="1 failed", findings=[finding])]
+    write_reports(report(failed), tmp_path / "report.json")
+    md = (tmp_path / "report.md").read_text()
+    assert r"t.py:1: \<script\>x\</script\> \| y</summary>" in md
+    # The raw text appears once, inside a fenced code block, where it is inert.
+    assert md.count("<script>") == 1
+    assert "```text\n<script>x</script> | y\n```" in md
+    assert "Some checks failed" in md.splitlines()[1]
 
 
 def test_schema_is_published_and_current():
@@ -69,4 +69,4 @@ def test_default_out_and_summary():
     assert str(default_out("git@github.com:learner/x.git")) == "reports/x"
     assert str(default_out("examples/file-organizer/")) == "reports/file-organizer"
     lines = summary_lines(report([CheckResult(id="lint", status=Status.PASS, summary="0")]))
-    assert lines[-1].startswith("verdict: pass")
+    assert lines[-1] == "verdict: pass (no rubric applied)"
