@@ -123,10 +123,16 @@ def main() -> None:
         "-q",
         "--out",
     ]
+
+    def run_cli(out: str) -> None:
+        # Exit 1 is a verdict (the example needs a mentor for its judgement criteria);
+        # only 2 means the evaluation did not run.
+        done = subprocess.run([*cli, out], check=False, capture_output=True)
+        if done.returncode not in (0, 1):
+            raise SystemExit(done.stderr.decode(errors="replace"))
+
     with tempfile.TemporaryDirectory() as tmp:
-        warm_cli = timed(
-            lambda: subprocess.run([*cli, tmp], check=True, capture_output=True), args.repeat
-        )
+        warm_cli = timed(lambda: run_cli(tmp), args.repeat)
     print(f"evaluate, warm, CLI end to end:    {fmt(warm_cli)}")
 
     spec = RunSpec(image=config.sandbox_image, command=["true"], limits=config.limits)
