@@ -21,7 +21,16 @@ import docker.errors
 import requests.exceptions
 
 from evaluator.errors import EngineUnavailable
-from evaluator.sandbox.spec import LABEL, RESULTS, SANDBOX_UID, WORKSPACE, RunSpec, container_kwargs
+from evaluator.sandbox.spec import (
+    LABEL,
+    OWNER_LABEL,
+    RESULTS,
+    SANDBOX_UID,
+    WORKSPACE,
+    RunSpec,
+    container_kwargs,
+    owner_is_alive,
+)
 
 log = logging.getLogger(__name__)
 
@@ -270,9 +279,16 @@ class DockerEngine:
                     log.warning("could not remove container %s: %s", container.id, exc)
 
     def remove_leftovers(self) -> int:
-        """Remove containers a crashed evaluator left behind; returns how many."""
+        """Remove containers a crashed evaluator left behind; returns how many.
+
+        Containers whose owning evaluator process is still running (another
+        evaluation in progress) are left alone.
+        """
         removed = 0
         for container in self.client.containers.list(all=True, filters={"label": LABEL}):
+            owner = (container.labels or {}).get(OWNER_LABEL, "")
+            if owner and owner_is_alive(owner):
+                continue
             container.remove(force=True, v=True)
             removed += 1
         return removed

@@ -6,6 +6,8 @@ exercised by the integration tests.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,14 @@ SANDBOX_UID = 10001
 WORKSPACE = "/workspace"
 RESULTS = "/results"
 LABEL = "capstone-evaluator"
+OWNER_LABEL = f"{LABEL}.owner"
+"""Label naming the evaluator process (``host:pid``) that created a container."""
+
+
+def process_owner() -> str:
+    """``host:pid`` of this evaluator process, recorded on every container it creates."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
 
 #: The only environment learner code sees. Nothing from the host is passed on,
 #: so tokens and API keys can never reach the sandbox.
@@ -56,6 +66,8 @@ class RunSpec:
     """Host paths mounted read-only (evaluator-owned harnesses, CA bundle, hidden inputs)."""
     gpus: bool = False
     purpose: str = "run"
+    owner: str = field(default_factory=process_owner)
+    """Who created the container; leftover cleanup skips owners still running."""
 
 
 def container_kwargs(spec: RunSpec) -> dict[str, Any]:
@@ -84,7 +96,7 @@ def container_kwargs(spec: RunSpec) -> dict[str, Any]:
         "mounts": mounts,
         "init": True,
         "hostname": "sandbox",
-        "labels": {LABEL: "1", f"{LABEL}.purpose": spec.purpose},
+        "labels": {LABEL: "1", f"{LABEL}.purpose": spec.purpose, OWNER_LABEL: spec.owner},
         # json-file with rotation bounds what a chatty process can write to the
         # engine's disk; the evaluator keeps only the tail of each stream anyway.
         "log_config": LogConfig(
@@ -95,3 +107,29 @@ def container_kwargs(spec: RunSpec) -> dict[str, Any]:
     if spec.gpus:
         kwargs["device_requests"] = [DeviceRequest(count=-1, capabilities=[["gpu"]])]
     return kwargs
+
+
+def owner_is_alive(owner: str, *, host: str | None = None) -> bool:
+    """Whether ``owner`` (``host:pid``) is a live process on this host.
+
+    A container from another host, or with no readable owner, counts as not
+    alive only when it names this host; containers of other hosts sharing the
+    engine are left alone.
+    """
+    this_host = host or socket.gethostname()
+    name, _, pid_text = owner.rpartition(":")
+    if name != this_host:
+        return bool(name)  # another host's container: not ours to judge
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

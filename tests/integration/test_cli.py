@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.sandbox.spec import LABEL
+from evaluator.sandbox.spec import LABEL, OWNER_LABEL
 from tests.conftest import REPO_ROOT, make_git_repo, write_tree
 
 CLI = [sys.executable, "-m", "evaluator"]
@@ -164,15 +165,19 @@ class TestWithEngine:
             stderr=subprocess.PIPE,
             text=True,
         )
+        # Only this child's containers: other evaluations may share the engine.
+        owner = f"{OWNER_LABEL}={socket.gethostname()}:{proc.pid}"
+        mine = {"label": owner}
+        running_tests = {"label": [owner, f"{LABEL}.purpose=tests"]}
         deadline = time.monotonic() + 60
-        while not engine.client.containers.list(filters={"label": f"{LABEL}.purpose=tests"}):
+        while not engine.client.containers.list(filters=running_tests):
             assert time.monotonic() < deadline, "the test container never started"
             time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 130
         assert "interrupted" in stderr
-        assert not engine.client.containers.list(all=True, filters={"label": LABEL})
+        assert not engine.client.containers.list(all=True, filters=mine)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is needed")

@@ -10,7 +10,7 @@ from evaluator.config import SandboxLimits
 from evaluator.intake.source import Source
 from evaluator.pipeline import EvaluationRequest, evaluate
 from evaluator.report.model import Report, Status, Verdict
-from evaluator.sandbox.spec import LABEL
+from evaluator.sandbox.spec import OWNER_LABEL, process_owner
 from tests.conftest import make_git_repo
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -45,7 +45,8 @@ def check(report: Report, check_id: str):
 
 
 def no_leftover_containers(engine) -> bool:
-    return not engine.client.containers.list(all=True, filters={"label": LABEL})
+    mine = f"{OWNER_LABEL}={process_owner()}"
+    return not engine.client.containers.list(all=True, filters={"label": mine})
 
 
 def test_passing_repository(tmp_path, engine, config):

@@ -1,7 +1,17 @@
+import os
+import socket
+import subprocess
 from pathlib import Path
 
 from evaluator.config import GIB, SandboxLimits
-from evaluator.sandbox.spec import BASE_ENV, RunSpec, container_kwargs
+from evaluator.sandbox.spec import (
+    BASE_ENV,
+    OWNER_LABEL,
+    RunSpec,
+    container_kwargs,
+    owner_is_alive,
+    process_owner,
+)
 
 
 def spec(**overrides):
@@ -69,4 +79,22 @@ def test_containers_are_labelled_for_cleanup():
     assert container_kwargs(spec(purpose="tests"))["labels"] == {
         "capstone-evaluator": "1",
         "capstone-evaluator.purpose": "tests",
+        "capstone-evaluator.owner": process_owner(),
     }
+
+
+def test_every_container_names_its_owner_process():
+    spec = RunSpec(image="img", command=["true"], limits=SandboxLimits())
+    labels = container_kwargs(spec)["labels"]
+    assert labels[OWNER_LABEL] == process_owner()
+    assert labels[OWNER_LABEL].endswith(f":{os.getpid()}")
+
+
+def test_owner_liveness():
+    host = socket.gethostname()
+    assert owner_is_alive(process_owner())
+    child = subprocess.Popen(["true"])
+    child.wait()
+    assert not owner_is_alive(f"{host}:{child.pid}")
+    assert not owner_is_alive(f"{host}:not-a-pid")
+    assert owner_is_alive("another-host:1")  # not ours to remove
