@@ -72,6 +72,10 @@ class EvaluatorConfig:
     """Extra pip arguments for installs in the sandbox (e.g. ``--index-url``)."""
     docker_host: str | None = None
     """Docker engine address; None uses the SDK's default."""
+    data_dir: Path = field(
+        default_factory=lambda: Path.home() / ".local" / "share" / "capstone-evaluator" / "data"
+    )
+    """Hidden benchmark data imported with ``capstone-eval data import`` (CAPSTONE_EVAL_DATA)."""
 
 
 def _positive_float(env: Mapping[str, str], key: str, default: float) -> float:
@@ -120,4 +124,7 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         ca_bundle=ca,
         pip_index_args=index_args,
         docker_host=env.get("DOCKER_HOST") or None,
+        data_dir=Path(env["CAPSTONE_EVAL_DATA"])
+        if env.get("CAPSTONE_EVAL_DATA")
+        else base.data_dir,
     )
