@@ -37,7 +37,7 @@ class HiddenSet:
     source: str = ""
 
     def __len__(self) -> int:
-        return len(self.labels)
+        return len(self.texts) if self.texts is not None else len(self.labels)
 
 
 def content_sha256(*arrays: NDArray[Any]) -> str:
@@ -143,7 +143,7 @@ def load_hidden(definition: BenchmarkDefinition, data_dir: Path) -> HiddenSet:
         _check_pins(definition, hashes, folder)
         payload = json.loads(path.read_text(encoding="utf-8"))
         texts = tuple(str(t) for t in payload["texts"])
-        labels = np.asarray(payload["labels"], dtype=np.int64)
+        labels = np.asarray(payload.get("labels", []), dtype=np.int64)
         return HiddenSet(texts=texts, labels=labels, file_hashes=hashes, source=source)
     path = folder / ARRAY_FILE
     if not path.is_file():

@@ -35,9 +35,13 @@ from evaluator.benchmarks.formats import (
     parse_idx,
     parse_mnist_pickle,
 )
+from evaluator.benchmarks.text_import import import_labelled_texts, import_texts
 from evaluator.errors import ConfigError, UsageError
 
 MAX_SOURCE_BYTES = 512 * 1024 * 1024
+#: Benchmarks whose hidden data is plain text, or labelled text (CSV).
+TEXT_BENCHMARKS = frozenset({"lm-perplexity"})
+LABELLED_TEXT_BENCHMARKS = frozenset({"text-classification"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,12 +196,17 @@ def _verify(name: str, source: _Source) -> tuple[bool, list[str]]:
 
 def import_dataset(name: str, path: Path, data_dir: Path, *, verify: bool = True) -> Imported:
     """Parse ``path``, verify it against the canonical set, store it under ``data_dir/name``."""
-    if name not in CANON:
-        raise UsageError(
-            f"cannot import data for {name!r}", hint=f"importable: {', '.join(sorted(CANON))}"
-        )
     if not path.exists():
         raise UsageError(f"{path} does not exist")
+    if name in TEXT_BENCHMARKS:
+        stored, count = import_texts(name, path, data_dir, verify=verify)
+        return Imported(name=name, path=stored, count=count, verified=False, notes=())
+    if name in LABELLED_TEXT_BENCHMARKS:
+        stored, count = import_labelled_texts(name, path, data_dir)
+        return Imported(name=name, path=stored, count=count, verified=False, notes=())
+    if name not in CANON:
+        known = sorted([*CANON, *TEXT_BENCHMARKS, *LABELLED_TEXT_BENCHMARKS])
+        raise UsageError(f"cannot import data for {name!r}", hint=f"importable: {', '.join(known)}")
     try:
         source = _mnist(path) if name == "mnist" else _cifar(path, name)
     except FormatError as exc:

@@ -18,6 +18,7 @@ from evaluator.benchmarks.definition import (
     benchmarks_root,
     harness_path,
 )
+from evaluator.benchmarks.lm import run_language_model
 from evaluator.benchmarks.result import failed
 from evaluator.benchmarks.sandboxed import Progress
 from evaluator.config import EvaluatorConfig
@@ -74,20 +75,32 @@ def run_benchmark(
             ),
             details={"example": _example(definition)},
         )
+    entry = entry or BenchmarkEntry()
     base = root or benchmarks_root()
     harness = harness_path(definition, base)
     if definition.kind is Kind.CLASSIFICATION:
-        predict = entry.predict if entry is not None else None
-        if predict is None:  # pragma: no cover - excluded by missing_entries above
-            raise AssertionError("predict entry point vanished")
         hidden = load_hidden(definition, config.data_dir)
         return run_classification(
             engine,
             image=image,
             workspace=workspace,
-            entry=predict,
+            entry=str(entry.predict),
             definition=definition,
             hidden=hidden,
+            config=config,
+            threshold=cut,
+            gpus=gpus,
+            progress=progress,
+            harness=harness,
+        )
+    if definition.kind is Kind.LANGUAGE_MODEL:
+        return run_language_model(
+            engine,
+            image=image,
+            workspace=workspace,
+            entry=entry,
+            definition=definition,
+            hidden=load_hidden(definition, config.data_dir),
             config=config,
             threshold=cut,
             gpus=gpus,
