@@ -63,9 +63,13 @@ class EvaluatorConfig:
     workspace_limits: WorkspaceLimits = field(default_factory=WorkspaceLimits)
     install_network: str = "host"
     """Docker network of the dependency-install phase (the only phase with network)."""
+    allow_sdist: bool = False
+    """Let pip build source distributions in the install phase (runs their setup.py)."""
     lint_rules: tuple[str, ...] = DEFAULT_LINT_RULES
     lint_budget: int = 10
     """The lint check passes with at most this many violations (rubrics may set their own)."""
+    coverage_min: float = 60.0
+    """The coverage check passes at or above this line coverage, in percent."""
     ca_bundle: Path | None = None
     """CA bundle handed to pip inside the install container (site TLS proxies)."""
     pip_index_args: tuple[str, ...] = ()
@@ -121,6 +125,7 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE", base.base_image),
         limits=limits,
         install_network=env.get("CAPSTONE_EVAL_INSTALL_NETWORK", base.install_network),
+        allow_sdist=env.get("CAPSTONE_EVAL_ALLOW_SDIST", "") in ("1", "true", "yes"),
         ca_bundle=ca,
         pip_index_args=index_args,
         docker_host=env.get("DOCKER_HOST") or None,

@@ -29,7 +29,7 @@ class Completed:
 
 
 def run(
-    argv: Sequence[str],
+    argv: Sequence[str | Path],
     *,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,

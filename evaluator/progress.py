@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
+
+#: What long-running functions accept to report progress: one line at a time.
+ProgressFn = Callable[[str], None]
 
 
 class Progress:

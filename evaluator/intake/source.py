@@ -13,6 +13,7 @@ from evaluator.report.model import SourceInfo
 
 _URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_REF = re.compile(r"^[\w][\w./@+-]{0,199}$")
 
 #: git settings that keep a clone inert: no hooks, no submodules, no LFS downloads,
 #: no credential prompts. Learner repositories are hostile until proven otherwise.
@@ -69,11 +70,28 @@ def _git_error_text(exc: git.GitCommandError) -> str:
     return lines[-1] if lines else str(exc)
 
 
+def check_ref(ref: str) -> None:
+    """Refuse refs that could be read as options or escape ref syntax."""
+    if ref.startswith("-") or not _REF.match(ref) or ".." in ref:
+        raise SourceError(
+            f"--ref {ref!r} is not a valid branch, tag or commit name",
+            hint="use a name such as 'main', 'v1.0' or a commit id",
+        )
+
+
 def _clone(source: Source, dest: Path) -> FetchedSource:
     ref = source.ref
+    if ref is not None:
+        check_ref(ref)
     try:
+        # The options are the evaluator's own (built above, ref validated), so
+        # GitPython's guard against caller-supplied --config is safe to lift.
         repo = git.Repo.clone_from(
-            source.location, dest, multi_options=clone_options(ref), env=SAFE_GIT_ENV
+            source.location,
+            dest,
+            multi_options=clone_options(ref),
+            env=SAFE_GIT_ENV,
+            allow_unsafe_options=True,
         )
         if ref and _SHA.match(ref):
             # A commit cannot be named by --branch; fetch it by id (servers that
@@ -110,8 +128,11 @@ def _local(source: Source) -> FetchedSource:
             f"{source.location} is not a directory", hint="give the repository's root folder"
         )
     if source.ref:
-        # A ref on a local repository: clone it so the ref is honoured exactly.
-        return _clone_local_ref(path, source)
+        raise SourceError(
+            f"--ref {source.ref} was given with a local path",
+            hint=f"use file://{path.resolve()} as the source to evaluate a ref of a local "
+            "repository",
+        )
     commit: str | None = None
     dirty = False
     try:
@@ -123,13 +144,6 @@ def _local(source: Source) -> FetchedSource:
     return FetchedSource(
         tree=path.resolve(),
         info=SourceInfo(kind="path", location=source.location, commit=commit, dirty=dirty),
-    )
-
-
-def _clone_local_ref(path: Path, source: Source) -> FetchedSource:
-    raise SourceError(
-        f"--ref {source.ref} was given with a local path",
-        hint=f"use file://{path.resolve()} as the source to evaluate a ref of a local repository",
     )
 
 

@@ -17,7 +17,23 @@ from evaluator.config import WorkspaceLimits
 from evaluator.errors import SubmissionTooLarge
 from evaluator.report.model import CheckResult, Finding, Status
 
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
+#: Version-control data, caches and virtual environments are never part of a submission.
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+    }
+)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -175,6 +175,21 @@ class DockerEngine:
             )
         return image_id
 
+    def read_file(self, image: str, path: str, max_bytes: int = 1024 * 1024) -> bytes | None:
+        """A file from an image, read through a created (never started) container."""
+        container = self.client.containers.create(image, command=["true"], network_mode="none")
+        try:
+            stream, _ = container.get_archive(path)
+            data = b"".join(stream)
+        except docker.errors.NotFound:
+            return None
+        finally:
+            container.remove(force=True)
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            member = tar.next()
+            handle = tar.extractfile(member) if member is not None else None
+            return handle.read(max_bytes) if handle is not None else None
+
     def run(
         self,
         spec: RunSpec,

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,9 @@ import docker.errors
 from evaluator import proc
 from evaluator.errors import CommandFailed, EngineUnavailable, SetupError
 from evaluator.paths import bundled
+from evaluator.progress import ProgressFn
 from evaluator.sandbox.apt_sources import debian_mirror, os_codename
 from evaluator.sandbox.engine import DockerEngine
-
-Progress = Callable[[str], None]
 
 DOCKERD_ARGS = ("--iptables=false", "--ip-masq=false", "--bridge=none")
 DOCKERD_LOG = Path("/var/log/capstone-evaluator-dockerd.log")
@@ -60,7 +59,7 @@ def _need_root(what: str) -> SetupError:
     )
 
 
-def apt_install(packages: list[str], progress: Progress) -> None:
+def apt_install(packages: list[str], progress: ProgressFn) -> None:
     """Install Debian packages (root only)."""
     missing = [p for p in packages if shutil.which(_binary_of(p)) is None]
     if not missing:
@@ -77,7 +76,9 @@ def _binary_of(package: str) -> str:
     return {"docker.io": "dockerd"}.get(package, package)
 
 
-def ensure_engine(docker_host: str | None, progress: Progress, wait_s: float = 60) -> DockerEngine:
+def ensure_engine(
+    docker_host: str | None, progress: ProgressFn, wait_s: float = 60
+) -> DockerEngine:
     """Connect to a Docker engine, installing and starting one when none answers."""
     try:
         return DockerEngine.connect(docker_host, timeout=30)
@@ -127,7 +128,7 @@ def offline_base_tag(codename: str) -> str:
     return f"capstone-evaluator/base:{codename}"
 
 
-def build_offline_base(engine: DockerEngine, progress: Progress) -> str:
+def build_offline_base(engine: DockerEngine, progress: ProgressFn) -> str:
     """debootstrap a minimal Debian with python3 and import it as an image."""
     os_release = Path("/etc/os-release").read_text() if Path("/etc/os-release").exists() else ""
     codename = os_codename(os_release)
@@ -185,7 +186,7 @@ def build_offline_base(engine: DockerEngine, progress: Progress) -> str:
     return tag
 
 
-def ensure_base_image(engine: DockerEngine, base: str, progress: Progress) -> str:
+def ensure_base_image(engine: DockerEngine, base: str, progress: ProgressFn) -> str:
     """The base image to build on: present locally, pulled, or built offline."""
     if engine.image_id(base):
         return base
@@ -265,7 +266,7 @@ def build_sandbox_image(
     tag: str,
     env: Mapping[str, str],
     ca_bundle: Path | None,
-    progress: Progress,
+    progress: ProgressFn,
     force: bool = False,
 ) -> SetupResult:
     """Build the sandbox image from ``sandbox/Dockerfile`` on ``base`` (cached by content)."""
@@ -311,7 +312,7 @@ def build_sandbox_image(
 
 
 def _stream_build(
-    engine: DockerEngine, context: Path, tag: str, args: dict[str, str], progress: Progress
+    engine: DockerEngine, context: Path, tag: str, args: dict[str, str], progress: ProgressFn
 ) -> None:
     last: list[str] = []
     stream = engine.client.api.build(
@@ -346,7 +347,7 @@ def setup(
     tag: str,
     env: Mapping[str, str],
     ca_bundle: Path | None,
-    progress: Progress,
+    progress: ProgressFn,
     force: bool = False,
 ) -> SetupResult:
     """Engine, base image and sandbox image, each only when missing."""

@@ -1,0 +1,1 @@
+"""Automatic checks. Each turns evidence (sandbox runs, files) into CheckResults."""

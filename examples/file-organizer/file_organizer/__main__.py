@@ -1,0 +1,3 @@
+from file_organizer.cli import main
+
+raise SystemExit(main())

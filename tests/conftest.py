@@ -1,0 +1,59 @@
+"""Shared fixtures: real git repositories in temp dirs, the real Docker engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import git
+import pytest
+
+from evaluator.config import EvaluatorConfig, load_config
+from evaluator.errors import EngineUnavailable
+from evaluator.sandbox.engine import DockerEngine
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_tree(root: Path, files: Mapping[str, str]) -> Path:
+    """Write ``{relative path: text}`` under ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def make_git_repo(root: Path, files: Mapping[str, str]) -> git.Repo:
+    """A real git repository with ``files`` committed on branch main."""
+    root.mkdir(parents=True, exist_ok=True)
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as cfg:
+        cfg.set_value("user", "name", "Learner")
+        cfg.set_value("user", "email", "learner@example.org")
+        cfg.set_value("commit", "gpgsign", "false")
+    write_tree(root, files)
+    repo.git.add(A=True)
+    repo.index.commit("capstone")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def engine() -> DockerEngine:
+    """The real Docker engine with the sandbox image; skipped outside CI when absent."""
+    config = load_config(os.environ)
+    try:
+        found = DockerEngine.connect(config.docker_host)
+        found.require_image(config.sandbox_image)
+    except EngineUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the Docker engine and sandbox image: {exc}")
+        pytest.skip(f"no Docker engine or sandbox image ({exc.message}); run scripts/setup.sh")
+    return found
+
+
+@pytest.fixture
+def config() -> EvaluatorConfig:
+    """The configuration the evaluator would use on this machine."""
+    return load_config(os.environ)

@@ -1,0 +1,30 @@
+import pytest
+
+from evaluator.config import GIB, load_config
+from evaluator.errors import ConfigError
+
+
+def test_defaults():
+    config = load_config({})
+    assert config.limits.memory_bytes == 2 * GIB
+    assert config.limits.wall_s == 600
+    assert config.sandbox_image == "capstone-evaluator/sandbox:latest"
+
+
+def test_environment_overrides():
+    config = load_config(
+        {
+            "CAPSTONE_EVAL_MEMORY_MB": "512",
+            "CAPSTONE_EVAL_TIMEOUT_S": "30",
+            "DOCKER_HOST": "tcp://x",
+        }
+    )
+    assert config.limits.memory_bytes == 512 * 1024**2
+    assert config.limits.wall_s == 30
+    assert config.docker_host == "tcp://x"
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "0"])
+def test_bad_numbers_say_which_variable(value):
+    with pytest.raises(ConfigError, match="CAPSTONE_EVAL_CPUS"):
+        load_config({"CAPSTONE_EVAL_CPUS": value})
