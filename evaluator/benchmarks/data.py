@@ -103,7 +103,8 @@ def read_meta(folder: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _missing(definition: BenchmarkDefinition, folder: Path) -> ConfigError:
+def missing_data_error(definition: BenchmarkDefinition, folder: Path) -> ConfigError:
+    """The error for hidden data that was never imported, with the command that imports it."""
     return ConfigError(
         f"the hidden data of benchmark {definition.name!r} is not imported (looked in {folder})",
         hint=f"run `capstone-eval data import {definition.name} PATH` with the canonical test set, "
@@ -138,7 +139,7 @@ def load_hidden(definition: BenchmarkDefinition, data_dir: Path) -> HiddenSet:
     if definition.input.kind == "texts":
         path = folder / TEXT_FILE
         if not path.is_file():
-            raise _missing(definition, folder)
+            raise missing_data_error(definition, folder)
         hashes = {TEXT_FILE: file_sha256(path)}
         _check_pins(definition, hashes, folder)
         payload = json.loads(path.read_text(encoding="utf-8"))
@@ -147,7 +148,7 @@ def load_hidden(definition: BenchmarkDefinition, data_dir: Path) -> HiddenSet:
         return HiddenSet(texts=texts, labels=labels, file_hashes=hashes, source=source)
     path = folder / ARRAY_FILE
     if not path.is_file():
-        raise _missing(definition, folder)
+        raise missing_data_error(definition, folder)
     hashes = {ARRAY_FILE: file_sha256(path)}
     _check_pins(definition, hashes, folder)
     with np.load(path, allow_pickle=False) as npz:

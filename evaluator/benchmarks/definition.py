@@ -78,6 +78,17 @@ class Audit(_Model):
     )
 
 
+class Competition(_Model):
+    """An internal competition: ``submission.csv`` scored against a hidden solution file."""
+
+    id_column: str = Field(default="id", description="Column that identifies each row.")
+    target_column: str = Field(description="Column holding the predicted value or label.")
+    solution: str = Field(
+        default="solution.csv",
+        description="Solution file in the benchmark's data folder (imported by the operator).",
+    )
+
+
 class BenchmarkDefinition(_Model):
     """One benchmark: what is measured, on which data, and how well is good enough."""
 
@@ -126,6 +137,16 @@ class BenchmarkDefinition(_Model):
         "(absolute for bounded metrics, relative for perplexity and error metrics).",
     )
     seed: int = Field(default=0, description="Seed of anything random in preparation.")
+    competition: Competition | None = Field(
+        default=None,
+        description="Kaggle kind: score a submission against a hidden solution; "
+        "None reads the learner's rank from the competition leaderboard.",
+    )
+    directions: dict[str, Direction] = Field(
+        default_factory=dict,
+        description="Leaderboard metric direction per competition slug, for exports without "
+        "a Rank column (default: higher is better).",
+    )
 
 
 def benchmarks_root() -> Path:

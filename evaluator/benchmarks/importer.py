@@ -29,12 +29,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evaluator.benchmarks.data import content_sha256, save_arrays
+from evaluator.benchmarks.definition import available, load_definition
 from evaluator.benchmarks.formats import (
     FormatError,
     parse_cifar_batch,
     parse_idx,
     parse_mnist_pickle,
 )
+from evaluator.benchmarks.kaggle import import_solution
+from evaluator.benchmarks.leaderboard import parse_leaderboard
+from evaluator.benchmarks.leaderboard_sources import import_leaderboard
 from evaluator.benchmarks.text_import import import_labelled_texts, import_texts
 from evaluator.errors import ConfigError, UsageError
 
@@ -194,10 +198,28 @@ def _verify(name: str, source: _Source) -> tuple[bool, list[str]]:
     return (md5_ok or content_ok) and not problems, problems
 
 
-def import_dataset(name: str, path: Path, data_dir: Path, *, verify: bool = True) -> Imported:
-    """Parse ``path``, verify it against the canonical set, store it under ``data_dir/name``."""
+def import_dataset(
+    name: str, path: Path, data_dir: Path, *, verify: bool = True, competition: str | None = None
+) -> Imported:
+    """Parse ``path``, verify it against the canonical set, store it under ``data_dir/name``.
+
+    ``kaggle`` takes an exported leaderboard (``competition`` defaults to the slug
+    in the file name); an internal competition takes its solution CSV.
+    """
     if not path.exists():
         raise UsageError(f"{path} does not exist")
+    if name == "kaggle":
+        stored, slug = import_leaderboard(path, data_dir, competition)
+        teams = parse_leaderboard(stored.read_text(encoding="utf-8"))
+        return Imported(
+            name=name, path=stored, count=len(teams), verified=False, notes=(f"competition {slug}",)
+        )
+    if name not in CANON and name in available():
+        definition = load_definition(name)
+        if definition.competition is not None:
+            count = import_solution(name, definition, path, data_dir)
+            stored = data_dir / name / definition.competition.solution
+            return Imported(name=name, path=stored, count=count, verified=False, notes=())
     if name in TEXT_BENCHMARKS:
         stored, count = import_texts(name, path, data_dir, verify=verify)
         return Imported(name=name, path=stored, count=count, verified=False, notes=())
@@ -205,7 +227,7 @@ def import_dataset(name: str, path: Path, data_dir: Path, *, verify: bool = True
         stored, count = import_labelled_texts(name, path, data_dir)
         return Imported(name=name, path=stored, count=count, verified=False, notes=())
     if name not in CANON:
-        known = sorted([*CANON, *TEXT_BENCHMARKS, *LABELLED_TEXT_BENCHMARKS])
+        known = sorted([*CANON, *TEXT_BENCHMARKS, *LABELLED_TEXT_BENCHMARKS, "kaggle"])
         raise UsageError(f"cannot import data for {name!r}", hint=f"importable: {', '.join(known)}")
     try:
         source = _mnist(path) if name == "mnist" else _cifar(path, name)

@@ -60,13 +60,18 @@ def scored(
     findings: list[Finding],
     details: dict[str, Any],
     duration_s: float,
+    ok: bool | None = None,
+    unit: str = "hidden examples",
 ) -> CheckResult:
-    """A scored benchmark: pass when ``value`` meets ``threshold`` in the definition's direction."""
-    ok = passes(value, threshold, definition.direction)
+    """A scored benchmark: pass when ``value`` meets ``threshold`` in the definition's direction.
+
+    ``ok`` overrides the comparison where a benchmark has its own rule (top-p% leaderboards).
+    """
+    ok = passes(value, threshold, definition.direction) if ok is None else ok
     op = comparator(definition.direction)
     verdict = "meets" if ok else "does not meet"
     summary = (
-        f"{definition.name}: {definition.metric} {value:.4g} on {n} hidden examples "
+        f"{definition.name}: {definition.metric} {value:.4g} on {n} {unit} "
         f"{verdict} the threshold ({op} {threshold:g})"
     )
     all_details = dict(details)

@@ -8,8 +8,9 @@ import pytest
 
 from evaluator.benchmarks.definition import load_definition
 from evaluator.benchmarks.importer import import_dataset
-from evaluator.benchmarks.runner import run_benchmark
+from evaluator.benchmarks.runner import gpu_runtime, run_benchmark
 from evaluator.config import EvaluatorConfig
+from evaluator.errors import UsageError
 from evaluator.manifest import load_manifest
 from evaluator.report.model import CheckResult, Status
 from evaluator.sandbox.engine import DockerEngine
@@ -188,3 +189,22 @@ def test_missing_entry_point_is_a_failed_check(
     assert result.status is Status.FAIL
     assert result.details["failure"] == "no-entry-point"
     assert "benchmark:" in result.details["example"]
+
+
+def test_gpus_without_a_gpu_runtime_is_a_clear_error(
+    bench_engine: DockerEngine, bench_config: EvaluatorConfig, tmp_path: Path
+) -> None:
+    if gpu_runtime(bench_engine):
+        pytest.skip("this engine has a GPU runtime")
+    repo = learner(tmp_path / "repo", {"capstone.yaml": MANIFEST, "model.py": DIGITS_MODEL})
+    with pytest.raises(UsageError, match="no GPU runtime") as caught:
+        run_benchmark(
+            bench_engine,
+            bench_config.sandbox_image,
+            repo,
+            load_manifest(repo).manifest,
+            load_definition("digits"),
+            bench_config,
+            gpus=True,
+        )
+    assert "NVIDIA Container Toolkit" in str(caught.value.hint)

