@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evaluator import __version__
+from evaluator.checks.benchmark import benchmark_check
 from evaluator.checks.install import install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
@@ -133,6 +134,18 @@ def evaluate(
                     _skipped("tests", "dependencies did not install"),
                     _skipped("coverage", "dependencies did not install"),
                 ]
+
+        with clock.phase("benchmark"):
+            benchmark = benchmark_check(
+                engine,
+                image=install.image,
+                installed=install.check.status in (Status.PASS, Status.SKIPPED),
+                workspace=workspace.root,
+                manifest=manifest,
+                config=config,
+                progress=progress,
+            )
+            checks += [benchmark] if benchmark is not None else []
 
         with clock.phase("lint"):
             progress("linting with ruff")

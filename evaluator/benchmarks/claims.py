@@ -28,7 +28,6 @@ SPELLINGS: dict[str, str] = {
     "rmsle": r"rmsle",
     "percentile": r"percentile|top",
 }
-_NUMBER = r"(\d+(?:\.\d+)?)\s*(%?)"
 MAX_TEXT = 200_000
 
 
@@ -65,22 +64,35 @@ def _normalise(metric: str, value: float, percent: bool) -> float:
     return value
 
 
+_VALUE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)(?![\d,]*\d)(?!\.\d)\s*(%?)")
+
+
+def _plausible(metric: str, number: str, percent: str) -> bool:
+    # "10,000 images" or "3 epochs" next to "accuracy" are not the claim; 98.3% or 0.97 are.
+    if metric not in BOUNDED:
+        return True
+    value = float(number)
+    return bool(percent) or value <= 1.0 or ("." in number and value <= 100.0)
+
+
 def claim_in_text(metric: str, text: str, source: str) -> Claim | None:
-    """The first statement of ``metric`` with a number in prose or a Markdown table."""
-    name = SPELLINGS.get(metric, re.escape(metric))
-    pattern = re.compile(
-        rf"\b(?:{name})\b[^\n\d]{{0,40}}?{_NUMBER}|{_NUMBER}[^\n\d]{{0,12}}?\b(?:{name})\b",
-        re.IGNORECASE,
-    )
+    """The first line naming ``metric`` with a plausible number after (or just before) it."""
+    name = re.compile(rf"\b(?:{SPELLINGS.get(metric, re.escape(metric))})\b", re.IGNORECASE)
     for line in text[:MAX_TEXT].splitlines():
-        found = pattern.search(line)
+        mention = name.search(line)
+        if mention is None:
+            continue
+        after = [m for m in _VALUE.finditer(line, mention.end()) if _plausible(metric, *m.groups())]
+        before = [
+            m
+            for m in _VALUE.finditer(line[: mention.start()])
+            if mention.start() - m.end() <= 12 and _plausible(metric, *m.groups())
+        ]
+        found = after[0] if after else (before[-1] if before else None)
         if found is None:
             continue
-        number, percent = (found.group(1), found.group(2))
-        if number is None:
-            number, percent = found.group(3), found.group(4)
         return Claim(
-            value=_normalise(metric, float(number), percent == "%"),
+            value=_normalise(metric, float(found.group(1)), found.group(2) == "%"),
             source=source,
             text=line.strip()[:200],
         )

@@ -248,6 +248,8 @@ def test_missing_solution_tells_how_to_import(tmp_path: Path) -> None:
         ("f1", "Macro F1-score of 0.88 on held-out reviews", 0.88),
         ("perplexity", "Validation perplexity is 41.2 after 3 epochs", 41.2),
         ("bits_per_char", "reaches 1.35 bpc", 1.35),
+        ("accuracy", "| test accuracy (real MNIST test set, 10,000 images) | 98.33% |", 0.9833),
+        ("accuracy", "accuracy after 3 epochs: 97.5", 0.975),
         ("accuracy", "No numbers here.", None),
     ],
 )
