@@ -135,17 +135,19 @@ def evaluate(
                     _skipped("coverage", "dependencies did not install"),
                 ]
 
-        with clock.phase("benchmark"):
-            benchmark = benchmark_check(
-                engine,
-                image=install.image,
-                installed=install.check.status in (Status.PASS, Status.SKIPPED),
-                workspace=workspace.root,
-                manifest=manifest,
-                config=config,
-                progress=progress,
-            )
-            checks += [benchmark] if benchmark is not None else []
+        if manifest is not None and manifest.benchmark is not None:
+            with clock.phase("benchmark"):
+                checks.append(
+                    benchmark_check(
+                        engine,
+                        image=install.image,
+                        installed=install.check.status in (Status.PASS, Status.SKIPPED),
+                        workspace=workspace.root,
+                        manifest=manifest,
+                        config=config,
+                        progress=progress,
+                    )
+                )
 
         with clock.phase("lint"):
             progress("linting with ruff")

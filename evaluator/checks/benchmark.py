@@ -28,13 +28,11 @@ def benchmark_check(
     image: str,
     installed: bool,
     workspace: Path,
-    manifest: Manifest | None,
+    manifest: Manifest,
     config: EvaluatorConfig,
     progress: ProgressFn,
-) -> CheckResult | None:
-    """The ``benchmark`` check, or None when the manifest names no benchmark."""
-    if manifest is None or manifest.benchmark is None:
-        return None
+) -> CheckResult:
+    """The ``benchmark`` check of a manifest that has a ``benchmark:`` entry."""
     name = benchmark_for(manifest)
     if name is None:
         return CheckResult(

@@ -70,11 +70,13 @@ def list_benchmarks(config: EvaluatorConfig) -> int:
     for name in available():
         definition = load_definition(name)
         op = ">=" if definition.direction.value == "higher" else "<="
-        if definition.source == "bundled" or definition.kind.value == "kaggle":
+        if definition.source == "bundled":
             state = "ready"
+        elif definition.kind.value == "kaggle" and definition.competition is None:
+            state = "Kaggle API" if config.kaggle else "imported leaderboards"
         elif (config.data_dir / name).is_dir():
             state = "data imported"
         else:
             state = f"needs `capstone-eval data import {name} PATH`"
-        click.echo(f"{name:16} {definition.metric} {op} {definition.threshold:g}  ({state})")
+        click.echo(f"{name:20} {definition.metric} {op} {definition.threshold:g}  ({state})")
     return 0
