@@ -6,10 +6,12 @@ that turns the process environment into configuration.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
 from evaluator.errors import ConfigError
 
 GIB = 1024**3
@@ -76,6 +78,31 @@ class EvaluatorConfig:
     """Extra pip arguments for installs in the sandbox (e.g. ``--index-url``)."""
     docker_host: str | None = None
     """Docker engine address; None uses the SDK's default."""
+    data_dir: Path = field(
+        default_factory=lambda: Path.home() / ".local" / "share" / "capstone-evaluator" / "data"
+    )
+    """Hidden benchmark data imported with ``capstone-eval data import`` (CAPSTONE_EVAL_DATA)."""
+    kaggle: KaggleCredentials | None = None
+    """Kaggle API credentials (KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json); None: CSV exports."""
+    kaggle_api_url: str = KAGGLE_API
+    """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
+
+
+def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
+    """KAGGLE_USERNAME/KAGGLE_KEY, else kaggle.json in KAGGLE_CONFIG_DIR or ~/.kaggle."""
+    if env.get("KAGGLE_USERNAME") and env.get("KAGGLE_KEY"):
+        return KaggleCredentials(username=env["KAGGLE_USERNAME"], key=env["KAGGLE_KEY"])
+    folder = env.get("KAGGLE_CONFIG_DIR") or (
+        str(Path(env["HOME"]) / ".kaggle") if env.get("HOME") else None
+    )
+    path = Path(folder) / "kaggle.json" if folder else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return KaggleCredentials(username=str(data["username"]), key=str(data["key"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is not a Kaggle credentials file: {exc}") from None
 
 
 def _positive_float(env: Mapping[str, str], key: str, default: float) -> float:
@@ -125,4 +152,9 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         ca_bundle=ca,
         pip_index_args=index_args,
         docker_host=env.get("DOCKER_HOST") or None,
+        data_dir=Path(env["CAPSTONE_EVAL_DATA"])
+        if env.get("CAPSTONE_EVAL_DATA")
+        else base.data_dir,
+        kaggle=kaggle_credentials(env),
+        kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
     )

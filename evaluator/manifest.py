@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -47,6 +46,72 @@ class TrainEntry(BaseModel):
     time_budget_s: int = Field(default=1800, ge=1)
 
 
+_ENTRY_POINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+
+class KaggleEntry(BaseModel):
+    """Which Kaggle competition and team the leaderboard percentile is read for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    competition: str = Field(description="Competition slug, e.g. 'titanic'.")
+    team: str = Field(description="Team name (or numeric team id) as on the leaderboard.")
+
+
+class BenchmarkEntry(BaseModel):
+    """The learner's benchmark entry points (``benchmark:`` in capstone.yaml).
+
+    Classification benchmarks call ``predict``; ``lm-perplexity`` calls
+    ``encode``, ``logprobs`` and reads ``vocab_size``; ``kaggle`` reads
+    ``kaggle`` or ``submission``. Entry points are ``package.module:attribute``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str | None = Field(
+        default=None, description="Benchmark to run; default: the one the capstone's rubric names."
+    )
+    predict: str | None = Field(
+        default=None, description="predict(batch) -> (N,) class ids or (N, K) scores."
+    )
+    encode: str | None = Field(default=None, description="encode(text) -> list[int].")
+    decode: str | None = Field(
+        default=None, description="Optional decode(list[int]) -> text (round-trip audit)."
+    )
+    logprobs: str | None = Field(
+        default=None, description="logprobs(tokens int64 (B, T)) -> float (B, T, V) log-softmax."
+    )
+    vocab_size: str | None = Field(
+        default=None, description="An int attribute (or a function returning it)."
+    )
+    results: str | None = Field(
+        default=None, description="JSON/YAML file with the metrics the learner claims."
+    )
+    submission: str | None = Field(
+        default=None, description="Kaggle-style submission CSV (internal competitions)."
+    )
+    kaggle: KaggleEntry | None = None
+
+    @field_validator("predict", "encode", "decode", "logprobs", "vocab_size")
+    @classmethod
+    def _entry_point(cls, value: str | None) -> str | None:
+        if value is not None and not _ENTRY_POINT.match(value):
+            raise ValueError(f"{value!r} must look like 'package.module:function'")
+        return value
+
+    @field_validator("results", "submission")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        if value is not None:
+            path = Path(value)
+            if path.is_absolute() or ".." in path.parts or value.startswith("-"):
+                raise ValueError(f"{value!r} must be a relative path inside the repository")
+        return value
+
+    def entry(self, name: str) -> str | None:
+        """The entry point called ``name`` ('predict', 'encode', ...), if given."""
+        value = getattr(self, name, None)
+        return value if isinstance(value, str) else None
+
+
 class Manifest(BaseModel):
     """Validated content of ``capstone.yaml``."""
 
@@ -61,7 +126,7 @@ class Manifest(BaseModel):
         default_factory=list, description="Test paths for pytest; empty means pytest's discovery."
     )
     notebooks: list[str] = Field(default_factory=list, description="Notebooks to execute.")
-    benchmark: dict[str, Any] | None = Field(
+    benchmark: BenchmarkEntry | None = Field(
         default=None, description="Benchmark entry points, e.g. {predict: 'pkg.mod:predict'}."
     )
     train: TrainEntry | None = None

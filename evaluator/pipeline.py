@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evaluator import __version__
+from evaluator.benchmarks.names import benchmark_for
+from evaluator.checks.benchmark import benchmark_check
 from evaluator.checks.install import install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
@@ -162,6 +164,22 @@ def evaluate(
                     _skipped("tests", "dependencies did not install"),
                     _skipped("coverage", "dependencies did not install"),
                 ]
+
+        # A capstone measured on a benchmark gets the check even when capstone.yaml
+        # forgets its entry points: it then fails with the lines to add.
+        if manifest is not None and benchmark_for(manifest) is not None:
+            with clock.phase("benchmark"):
+                checks.append(
+                    benchmark_check(
+                        engine,
+                        image=install.image,
+                        installed=install.check.status in (Status.PASS, Status.SKIPPED),
+                        workspace=workspace.root,
+                        manifest=manifest,
+                        config=config,
+                        progress=progress,
+                    )
+                )
 
         with clock.phase("lint"):
             progress("linting with ruff")

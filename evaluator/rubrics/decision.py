@@ -61,7 +61,10 @@ def _shown(value: MetricValue | float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _metric_outcome(criterion: MetricCriterion, check: CheckResult | None) -> _Outcome:
+def _unmeasured(
+    criterion: MetricCriterion, check: CheckResult | None, observed: MetricValue
+) -> _Outcome | None:
+    """The outcome when there is no measurement to compare, else None."""
     name = criterion.check
     if check is None:
         return UNDECIDED, f"the {name} check did not run, so {criterion.expression} is unknown"
@@ -69,11 +72,27 @@ def _metric_outcome(criterion: MetricCriterion, check: CheckResult | None) -> _O
         return FAIL, f"the {name} check errored: {check.summary}"
     if check.status is Status.SKIPPED:
         return UNDECIDED, f"the {name} check was skipped: {check.summary}"
-    observed: MetricValue = (
-        check.status.value if criterion.metric == "status" else check.metrics.get(criterion.metric)
-    )
+    if observed is None and check.status is Status.FAIL:
+        # e.g. a benchmark whose entry point is missing: nothing measured, and the
+        # learner's side is at fault, so the criterion fails with the check's reason.
+        return FAIL, f"the {name} check failed before measuring {criterion.metric}: {check.summary}"
     if observed is None:
         return UNDECIDED, f"the {name} check reported no {criterion.metric!r} metric"
+    return None
+
+
+def _metric_outcome(criterion: MetricCriterion, check: CheckResult | None) -> _Outcome:
+    name = criterion.check
+    observed: MetricValue = None
+    if check is not None:
+        observed = (
+            check.status.value
+            if criterion.metric == "status"
+            else check.metrics.get(criterion.metric)
+        )
+    unmeasured = _unmeasured(criterion, check, observed)
+    if unmeasured is not None:
+        return unmeasured
     compare = _COMPARE[criterion.op]
     if isinstance(criterion.value, str):
         passed = compare(str(observed), criterion.value)  # type: ignore[arg-type]

@@ -73,6 +73,14 @@ def test_errored_check_fails_and_skipped_is_undecided() -> None:
     assert skipped.status is UNDECIDED
 
 
+def test_failed_check_without_the_metric_fails_the_criterion() -> None:
+    unmeasured = one(
+        metric("b", "benchmark.accuracy >= 0.97"), check("benchmark", Status.FAIL, failure="x")
+    )
+    assert unmeasured.status is FAIL
+    assert "failed before measuring accuracy: benchmark fail" in unmeasured.reason
+
+
 def test_missing_or_non_numeric_metric_is_undecided() -> None:
     assert one(metric("c", "coverage.percent >= 70"), check("coverage")).status is UNDECIDED
     odd = one(metric("c", "coverage.percent >= 70"), check("coverage", percent="n/a"))

@@ -1,0 +1,1 @@
+"""Hidden-label benchmarks: definitions, hidden data, sandboxed harnesses, host-side scoring."""

@@ -1,0 +1,1 @@
+"""A small multi-layer perceptron for MNIST, in plain PyTorch."""
