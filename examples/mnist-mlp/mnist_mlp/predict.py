@@ -15,7 +15,7 @@ WEIGHTS = Path(__file__).resolve().parent / "weights.pt"
 
 @lru_cache(maxsize=1)
 def load_model() -> MLP:
-    """The trained network (weights are stored as float16 to keep the repository small)."""
+    """The trained network (weights stored as float16 keep the repository small)."""
     model = MLP()
     state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
     model.load_state_dict({k: v.float() for k, v in state.items()})

@@ -1,7 +1,6 @@
 """The example capstone's own tests (run by the evaluator's test check)."""
 
 import numpy as np
-
 from mnist_mlp.model import MLP
 from mnist_mlp.predict import predict
 
