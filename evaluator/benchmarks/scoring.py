@@ -2,51 +2,59 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn import metrics as skm
 
 from evaluator.benchmarks.definition import Direction
+
+
+def _skm() -> ModuleType:
+    """scikit-learn's metrics, imported on first use: it costs about a second at start-up,
+    which every ``capstone-eval`` command would otherwise pay."""
+    return importlib.import_module("sklearn.metrics")
+
 
 #: Metrics where smaller is better, whatever a definition says by default.
 LOWER_IS_BETTER = frozenset({"rmse", "rmsle", "mae", "perplexity", "bits_per_char", "log_loss"})
 
 
 def _accuracy(y: NDArray[Any], pred: NDArray[Any]) -> float:
-    return float(skm.accuracy_score(y, pred))
+    return float(_skm().accuracy_score(y, pred))
 
 
 def _f1(y: NDArray[Any], pred: NDArray[Any]) -> float:
     # Macro F1: every class counts the same, so a model cannot hide a weak class.
     labels = np.unique(np.concatenate([y, pred]))
     average = "binary" if set(labels.tolist()) <= {0, 1} else "macro"
-    return float(skm.f1_score(y, pred, average=average, zero_division=0))
+    return float(_skm().f1_score(y, pred, average=average, zero_division=0))
 
 
 def _rmse(y: NDArray[Any], pred: NDArray[Any]) -> float:
-    return float(math.sqrt(skm.mean_squared_error(y, pred)))
+    return float(math.sqrt(_skm().mean_squared_error(y, pred)))
 
 
 def _rmsle(y: NDArray[Any], pred: NDArray[Any]) -> float:
     if (np.asarray(pred) < 0).any() or (np.asarray(y) < 0).any():
         raise ValueError("RMSLE needs non-negative values; some predictions are negative")
-    return float(math.sqrt(skm.mean_squared_log_error(y, pred)))
+    return float(math.sqrt(_skm().mean_squared_log_error(y, pred)))
 
 
 def _mae(y: NDArray[Any], pred: NDArray[Any]) -> float:
-    return float(skm.mean_absolute_error(y, pred))
+    return float(_skm().mean_absolute_error(y, pred))
 
 
 def _auc(y: NDArray[Any], scores: NDArray[Any]) -> float:
     if scores.ndim == 2 and scores.shape[1] == 2:
         scores = scores[:, 1]
     if scores.ndim == 2:
-        return float(skm.roc_auc_score(y, _softmax(scores), multi_class="ovr"))
-    return float(skm.roc_auc_score(y, scores))
+        return float(_skm().roc_auc_score(y, _softmax(scores), multi_class="ovr"))
+    return float(_skm().roc_auc_score(y, scores))
 
 
 def _softmax(scores: NDArray[Any]) -> NDArray[Any]:
