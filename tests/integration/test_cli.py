@@ -175,7 +175,7 @@ class TestWithEngine:
             time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
-        assert proc.returncode == 130
+        assert proc.returncode == 130, stderr
         assert "interrupted" in stderr
         assert not engine.client.containers.list(all=True, filters=mine)
 
