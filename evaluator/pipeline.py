@@ -147,9 +147,10 @@ def evaluate(
                 progress=progress,
             )
         checks.append(install.check)
+        installed = install.check.status in (Status.PASS, Status.SKIPPED)
 
         with clock.phase("tests"):
-            if install.check.status in (Status.PASS, Status.SKIPPED):
+            if installed:
                 progress("running tests with coverage in the sandbox")
                 results = scratch / "results"
                 outcome = engine.run(
@@ -173,7 +174,7 @@ def evaluate(
                     benchmark_check(
                         engine,
                         image=install.image,
-                        installed=install.check.status in (Status.PASS, Status.SKIPPED),
+                        installed=installed,
                         workspace=workspace.root,
                         manifest=manifest,
                         config=config,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from evaluator.intake.workspace import SKIPPED_DIRS
 from evaluator.rubrics.model import FileRule, PatternRule, PresenceCriterion, Rubric
 
 #: Files larger than this are not searched (data, weights); executed notebooks with
@@ -21,7 +22,6 @@ from evaluator.rubrics.model import FileRule, PatternRule, PresenceCriterion, Ru
 MAX_SEARCHED_BYTES = 16 * 1024 * 1024
 #: Locations kept per rule: enough to show a mentor where, small enough for the report.
 MAX_LOCATIONS = 5
-_SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +92,7 @@ def workspace_files(root: Path) -> list[str]:
     """Relative POSIX paths of the regular files of a workspace (no symlinks, no .git)."""
     found: list[str] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         base = Path(folder)
         for name in sorted(files):
             path = base / name
