@@ -114,7 +114,7 @@ def schema(name: str) -> None:
     """Print the JSON Schema of a document the evaluator reads or writes."""
     import json
 
-    from evaluator.report.model import report_json_schema
+    from evaluator.model.report import report_json_schema
 
     click.echo(json.dumps(report_json_schema(), indent=2))
 

@@ -8,26 +8,25 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from evaluator import __version__
 from evaluator.benchmarks.names import benchmark_for
 from evaluator.checks.benchmark import benchmark_check
-from evaluator.checks.install import install_dependencies
+from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
 from evaluator.intake.dependencies import plan_dependencies
-from evaluator.intake.source import Source, fetch
-from evaluator.intake.workspace import copy_workspace, workspace_check
-from evaluator.manifest import load_manifest
-from evaluator.progress import ProgressFn
-from evaluator.report.model import (
+from evaluator.intake.manifest import Manifest, load_manifest
+from evaluator.intake.source import FetchedSource, Source, fetch
+from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
+from evaluator.model.report import (
     CheckResult,
     Report,
     SandboxInfo,
@@ -37,6 +36,7 @@ from evaluator.report.model import (
     Verdict,
     decide_verdict,
 )
+from evaluator.progress import ProgressFn
 from evaluator.rubrics.apply import apply_rubric
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
 from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
@@ -105,6 +105,171 @@ def pick_rubric(capstone: str | None, folder: Path) -> Rubric | CheckResult:
     return load_rubric(path)
 
 
+@dataclass(kw_only=True)
+class _Run:
+    """What the steps of one evaluation share; each step appends its checks."""
+
+    request: EvaluationRequest
+    config: EvaluatorConfig
+    engine: DockerEngine
+    progress: ProgressFn
+    clock: _Clock
+    image_id: str
+    python_version: str
+    scratch: Path
+    fetched: FetchedSource
+    workspace: Workspace
+    checks: list[CheckResult] = field(default_factory=list)
+    manifest: Manifest | None = None
+    capstone: str | None = None
+    rubric: Rubric | None = None
+    install: InstallOutcome | None = None
+    presence: PresenceEvidence = field(default_factory=PresenceEvidence)
+
+    @property
+    def root(self) -> Path:
+        """The workspace folder."""
+        return self.workspace.root
+
+    @property
+    def image(self) -> str:
+        """The image learner code runs in: the dependency layer when there is one."""
+        return self.install.image if self.install is not None else self.config.sandbox_image
+
+    @property
+    def installed(self) -> bool:
+        """Whether the learner's dependencies are in place (or none were needed)."""
+        return self.install is not None and self.install.check.status in (
+            Status.PASS,
+            Status.SKIPPED,
+        )
+
+
+def _intake(
+    request: EvaluationRequest, config: EvaluatorConfig, scratch: Path, progress: ProgressFn
+) -> tuple[FetchedSource, Workspace]:
+    """Fetch the submission and copy it into a sanitised workspace."""
+    progress(f"fetching {request.source.location}")
+    fetched = fetch(request.source, scratch)
+    return fetched, copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+
+
+def _step_manifest(run: _Run) -> None:
+    """Report on the workspace, read the manifest, pick the rubric."""
+    run.checks.append(workspace_check(run.workspace))
+    outcome = load_manifest(run.workspace.root)
+    run.checks.append(outcome.check)
+    run.manifest = outcome.manifest
+    run.capstone = run.request.capstone or (run.manifest.capstone if run.manifest else None)
+    rubric = pick_rubric(run.capstone, run.request.rubrics or rubrics_dir())
+    if isinstance(rubric, CheckResult):
+        run.checks.append(rubric)
+    else:
+        run.rubric = rubric
+
+
+def _step_install(run: _Run) -> None:
+    """Install the learner's dependencies into a cached image layer."""
+    with run.clock.phase("install"):
+        run.progress("installing dependencies")
+        run.install = install_dependencies(
+            run.engine,
+            image=run.config.sandbox_image,
+            image_id=run.image_id,
+            python_version=run.python_version,
+            plan=plan_dependencies(run.root),
+            config=run.config,
+            progress=run.progress,
+        )
+    run.checks.append(run.install.check)
+
+
+def _step_tests(run: _Run) -> None:
+    """The learner's test suite under coverage, in the sandbox."""
+    with run.clock.phase("tests"):
+        if not run.installed:
+            run.checks += [
+                _skipped("tests", "dependencies did not install"),
+                _skipped("coverage", "dependencies did not install"),
+            ]
+            return
+        run.progress("running tests with coverage in the sandbox")
+        results = run.scratch / "results"
+        outcome = run.engine.run(
+            suite_spec(run.image, run.manifest, run.config.limits),
+            workspace=run.root,
+            collect_to=results,
+        )
+        evidence = suite_evidence(outcome, results, run.config.limits, run.config.coverage_min)
+        run.checks += [evidence.tests, evidence.coverage]
+
+
+def _step_benchmark(run: _Run) -> None:
+    """The hidden-label benchmark, when the capstone is measured on one."""
+    # A capstone measured on a benchmark gets the check even when capstone.yaml
+    # forgets its entry points: it then fails with the lines to add.
+    if run.manifest is None or benchmark_for(run.manifest) is None:
+        return
+    with run.clock.phase("benchmark"):
+        run.checks.append(
+            benchmark_check(
+                run.engine,
+                image=run.image,
+                installed=run.installed,
+                workspace=run.root,
+                manifest=run.manifest,
+                config=run.config,
+                progress=run.progress,
+            )
+        )
+
+
+def _step_lint(run: _Run) -> None:
+    """ruff with the programme's rules, on the host (it only parses)."""
+    with run.clock.phase("lint"):
+        run.progress("linting with ruff")
+        run.checks.append(run_lint(run.root, run.config.lint_rules, run.config.lint_budget))
+
+
+def _step_rubric_evidence(run: _Run) -> None:
+    """Read the files the rubric's presence criteria ask about."""
+    if run.rubric is None:
+        return
+    with run.clock.phase("rubric"):
+        run.progress(f"applying rubric {run.rubric.id}")
+        run.presence = gather_presence(run.root, run.rubric)
+
+
+#: The steps of one evaluation, in order; each reads what earlier steps left in ``_Run``.
+STEPS: tuple[Callable[[_Run], None], ...] = (
+    _step_manifest,
+    _step_install,
+    _step_tests,
+    _step_benchmark,
+    _step_lint,
+    _step_rubric_evidence,
+)
+
+
+def _report(run: _Run) -> Report:
+    report = Report(
+        evaluator_version=__version__,
+        capstone=run.capstone,
+        verdict=decide_verdict(run.checks),
+        source=run.fetched.info,
+        timings=run.clock.timings(),
+        sandbox=SandboxInfo(
+            image=run.config.sandbox_image,
+            image_id=run.image_id,
+            deps_image=run.image if run.image != run.config.sandbox_image else None,
+        ),
+        checks=run.checks,
+    )
+    if run.rubric is not None:
+        report = apply_rubric(report, run.rubric, Evidence(presence=run.presence))
+    return report
+
+
 def evaluate(
     request: EvaluationRequest,
     config: EvaluatorConfig,
@@ -119,95 +284,24 @@ def evaluate(
         image_id = engine.require_image(config.sandbox_image)
         version_file = engine.read_file(config.sandbox_image, "/opt/sandbox/python-version")
         python_version = (version_file or DEFAULT_PYTHON.encode()).decode().strip()
-    checks: list[CheckResult] = []
     with tempfile.TemporaryDirectory(prefix="capstone-eval-") as tmp:
-        scratch = Path(tmp)
         with clock.phase("fetch"):
-            progress(f"fetching {request.source.location}")
-            fetched = fetch(request.source, scratch)
-            workspace = copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
-        checks.append(workspace_check(workspace))
-        manifest_outcome = load_manifest(workspace.root)
-        checks.append(manifest_outcome.check)
-        manifest = manifest_outcome.manifest
-        capstone = request.capstone or (manifest.capstone if manifest else None)
-        rubric = pick_rubric(capstone, request.rubrics or rubrics_dir())
-        if isinstance(rubric, CheckResult):
-            checks.append(rubric)
-
-        with clock.phase("install"):
-            progress("installing dependencies")
-            install = install_dependencies(
-                engine,
-                image=config.sandbox_image,
-                image_id=image_id,
-                python_version=python_version,
-                plan=plan_dependencies(workspace.root),
-                config=config,
-                progress=progress,
-            )
-        checks.append(install.check)
-        installed = install.check.status in (Status.PASS, Status.SKIPPED)
-
-        with clock.phase("tests"):
-            if installed:
-                progress("running tests with coverage in the sandbox")
-                results = scratch / "results"
-                outcome = engine.run(
-                    suite_spec(install.image, manifest, config.limits),
-                    workspace=workspace.root,
-                    collect_to=results,
-                )
-                evidence = suite_evidence(outcome, results, config.limits, config.coverage_min)
-                checks += [evidence.tests, evidence.coverage]
-            else:
-                checks += [
-                    _skipped("tests", "dependencies did not install"),
-                    _skipped("coverage", "dependencies did not install"),
-                ]
-
-        # A capstone measured on a benchmark gets the check even when capstone.yaml
-        # forgets its entry points: it then fails with the lines to add.
-        if manifest is not None and benchmark_for(manifest) is not None:
-            with clock.phase("benchmark"):
-                checks.append(
-                    benchmark_check(
-                        engine,
-                        image=install.image,
-                        installed=installed,
-                        workspace=workspace.root,
-                        manifest=manifest,
-                        config=config,
-                        progress=progress,
-                    )
-                )
-
-        with clock.phase("lint"):
-            progress("linting with ruff")
-            checks.append(run_lint(workspace.root, config.lint_rules, config.lint_budget))
-
-        presence = PresenceEvidence()
-        if isinstance(rubric, Rubric):
-            with clock.phase("rubric"):
-                progress(f"applying rubric {rubric.id}")
-                presence = gather_presence(workspace.root, rubric)
-
-    report = Report(
-        evaluator_version=__version__,
-        capstone=capstone,
-        verdict=decide_verdict(checks),
-        source=fetched.info,
-        timings=clock.timings(),
-        sandbox=SandboxInfo(
-            image=config.sandbox_image,
+            fetched, workspace = _intake(request, config, Path(tmp), progress)
+        run = _Run(
+            request=request,
+            config=config,
+            engine=engine,
+            progress=progress,
+            clock=clock,
             image_id=image_id,
-            deps_image=install.image if install.image != config.sandbox_image else None,
-        ),
-        checks=checks,
-    )
-    if isinstance(rubric, Rubric):
-        report = apply_rubric(report, rubric, Evidence(presence=presence))
-    return report
+            python_version=python_version,
+            scratch=Path(tmp),
+            fetched=fetched,
+            workspace=workspace,
+        )
+        for step in STEPS:
+            step(run)
+        return _report(run)
 
 
 def error_report(request: EvaluationRequest, message: str, started: datetime) -> Report:

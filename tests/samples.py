@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from evaluator.report.criteria import Override
-from evaluator.report.model import CheckResult, Finding, Report, Status, Verdict
+from evaluator.model.criteria import Override
+from evaluator.model.report import CheckResult, Finding, Report, Status, Verdict
 from evaluator.rubrics.apply import apply_rubric, record_override
 from evaluator.rubrics.evidence import Evidence, JudgementScore, PresenceEvidence, RuleEvidence
 from evaluator.rubrics.loader import find_rubric

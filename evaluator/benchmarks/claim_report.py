@@ -6,8 +6,8 @@ from pathlib import Path
 
 from evaluator.benchmarks.claims import Claim, check_claim, claim_in_results, claim_in_text
 from evaluator.benchmarks.definition import BenchmarkDefinition
-from evaluator.manifest import BenchmarkEntry
-from evaluator.report.model import CheckResult, Finding
+from evaluator.intake.manifest import BenchmarkEntry
+from evaluator.model.report import CheckResult, Finding
 
 MAX_CLAIM_FILE_BYTES = 1024 * 1024
 README_NAMES = ("README.md", "README.rst", "README.txt", "README", "readme.md")

@@ -33,7 +33,7 @@ from evaluator.benchmarks.validate import (
     validate_classification,
 )
 from evaluator.config import EvaluatorConfig
-from evaluator.report.model import CheckResult, Finding, MetricValue, Status
+from evaluator.model.report import CheckResult, Finding, MetricValue, Status
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.spec import RESULTS
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from evaluator.errors import ConfigError
+from evaluator.model.base import FrozenModel
 from evaluator.paths import bundled
 
 DEFINITION_FILE = "benchmark.yaml"
@@ -40,11 +41,7 @@ class Kind(StrEnum):
     """Leaderboard percentile, or a submission scored against a hidden solution."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class InputSpec(_Model):
+class InputSpec(FrozenModel):
     """What one input batch handed to the learner's ``predict`` looks like."""
 
     kind: Literal["array", "texts"] = Field(
@@ -57,7 +54,7 @@ class InputSpec(_Model):
     dtype: str = Field(default="uint8", description="numpy dtype of the batch.")
 
 
-class DataFile(_Model):
+class DataFile(FrozenModel):
     """A file of the hidden data set with its expected SHA-256 (None: not pinned)."""
 
     name: str = Field(description="File name inside the benchmark's data folder.")
@@ -66,7 +63,7 @@ class DataFile(_Model):
     )
 
 
-class Audit(_Model):
+class Audit(FrozenModel):
     """Checks on a language model's distributions (lm-perplexity)."""
 
     positions: int = Field(default=24, ge=1, description="Positions sampled for pass 2.")
@@ -78,7 +75,7 @@ class Audit(_Model):
     )
 
 
-class Competition(_Model):
+class Competition(FrozenModel):
     """An internal competition: ``submission.csv`` scored against a hidden solution file."""
 
     id_column: str = Field(default="id", description="Column that identifies each row.")
@@ -89,7 +86,7 @@ class Competition(_Model):
     )
 
 
-class BenchmarkDefinition(_Model):
+class BenchmarkDefinition(FrozenModel):
     """One benchmark: what is measured, on which data, and how well is good enough."""
 
     name: str = Field(description="Benchmark id, the folder name, e.g. 'mnist'.")

@@ -28,8 +28,8 @@ from evaluator.benchmarks.submission import (
     score_submission,
 )
 from evaluator.errors import ConfigError, UsageError
-from evaluator.manifest import BenchmarkEntry
-from evaluator.report.model import CheckResult, Status
+from evaluator.intake.manifest import BenchmarkEntry
+from evaluator.model.report import CheckResult, Status
 
 
 def import_solution(name: str, definition: BenchmarkDefinition, path: Path, data_dir: Path) -> int:

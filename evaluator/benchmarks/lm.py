@@ -36,8 +36,8 @@ from evaluator.benchmarks.sandboxed import (
     staged,
 )
 from evaluator.config import EvaluatorConfig
-from evaluator.manifest import BenchmarkEntry
-from evaluator.report.model import CheckResult, Finding, MetricValue, Status
+from evaluator.intake.manifest import BenchmarkEntry
+from evaluator.model.report import CheckResult, Finding, MetricValue, Status
 from evaluator.sandbox.engine import DockerEngine, RunOutcome
 from evaluator.sandbox.spec import RESULTS
 

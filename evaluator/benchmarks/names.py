@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluator.manifest import Manifest
+from evaluator.intake.manifest import Manifest
 
 #: Capstone id prefix -> default benchmark (rubrics may name another).
 CAPSTONE_BENCHMARKS: dict[str, str] = {

@@ -14,7 +14,7 @@ from typing import Any
 
 from evaluator.benchmarks.definition import BenchmarkDefinition
 from evaluator.benchmarks.scoring import comparator, passes
-from evaluator.report.model import CheckResult, Finding, MetricValue, Status
+from evaluator.model.report import CheckResult, Finding, MetricValue, Status
 
 CHECK_ID = "benchmark"
 

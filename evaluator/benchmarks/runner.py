@@ -26,8 +26,8 @@ from evaluator.benchmarks.result import failed
 from evaluator.benchmarks.sandboxed import Progress
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
-from evaluator.manifest import BenchmarkEntry, Manifest
-from evaluator.report.model import CheckResult, Status
+from evaluator.intake.manifest import BenchmarkEntry, Manifest
+from evaluator.model.report import CheckResult, Status
 from evaluator.sandbox.engine import DockerEngine
 
 

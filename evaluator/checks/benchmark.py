@@ -17,9 +17,9 @@ from evaluator.benchmarks.result import CHECK_ID
 from evaluator.benchmarks.runner import run_benchmark
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError, UsageError
-from evaluator.manifest import Manifest
+from evaluator.intake.manifest import Manifest
+from evaluator.model.report import CheckResult, Status
 from evaluator.progress import ProgressFn
-from evaluator.report.model import CheckResult, Status
 from evaluator.sandbox.engine import DockerEngine
 
 

@@ -20,8 +20,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from evaluator.config import EvaluatorConfig
 from evaluator.intake.dependencies import DependencyPlan
+from evaluator.model.report import CheckResult, Status
 from evaluator.progress import ProgressFn
-from evaluator.report.model import CheckResult, Status
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.spec import RunSpec
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from evaluator.report.model import Finding
+from evaluator.model.report import Finding
 
 _LOCATION = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+):", re.MULTILINE)
 MAX_DETAIL = 4000

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from evaluator import proc
 from evaluator.errors import SetupError
-from evaluator.report.model import CheckResult, Finding, Status
+from evaluator.model.report import CheckResult, Finding, Status
 
 MAX_FINDINGS = 500
 

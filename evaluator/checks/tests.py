@@ -9,8 +9,8 @@ from pathlib import Path
 from evaluator.checks.coverage_json import parse_coverage_json
 from evaluator.checks.junit import JUnitError, parse_junit
 from evaluator.config import SandboxLimits
-from evaluator.manifest import Manifest
-from evaluator.report.model import CheckResult, Status
+from evaluator.intake.manifest import Manifest
+from evaluator.model.report import CheckResult, Status
 from evaluator.sandbox.engine import RunOutcome
 from evaluator.sandbox.spec import RESULTS, RunSpec
 

@@ -12,9 +12,9 @@ from evaluator.benchmarks.names import benchmark_for
 from evaluator.benchmarks.runner import run_benchmark
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
-from evaluator.manifest import load_manifest
+from evaluator.intake.manifest import load_manifest
+from evaluator.model.report import Status
 from evaluator.progress import Progress
-from evaluator.report.model import Status
 from evaluator.sandbox.engine import DockerEngine
 
 

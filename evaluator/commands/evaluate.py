@@ -11,10 +11,10 @@ import click
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import EvaluatorError
 from evaluator.intake.source import Source
+from evaluator.model.criteria import GraduationVerdict
+from evaluator.model.report import Report, Status, Verdict
 from evaluator.pipeline import EvaluationRequest, error_report, evaluate
 from evaluator.progress import Progress
-from evaluator.report.criteria import GraduationVerdict
-from evaluator.report.model import Report, Status, Verdict
 from evaluator.reporting.files import (
     REPORT_JSON,
     REPORT_PREVIOUS,

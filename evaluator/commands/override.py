@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from evaluator.errors import UsageError
-from evaluator.report.criteria import Override
+from evaluator.model.criteria import Override
 from evaluator.reporting.files import (
     REPORT_PREVIOUS,
     read_report,

@@ -9,7 +9,7 @@ from pathlib import Path
 import git
 
 from evaluator.errors import SourceError
-from evaluator.report.model import SourceInfo
+from evaluator.model.report import SourceInfo
 
 _URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")

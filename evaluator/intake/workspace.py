@@ -15,7 +15,7 @@ from pathlib import Path
 
 from evaluator.config import WorkspaceLimits
 from evaluator.errors import SubmissionTooLarge
-from evaluator.report.model import CheckResult, Finding, Status
+from evaluator.model.report import CheckResult, Finding, Status
 
 #: Version-control data, caches and virtual environments are never part of a submission.
 SKIPPED_DIRS = frozenset(

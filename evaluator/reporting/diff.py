@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evaluator.report.model import Report
+from evaluator.model.report import Report
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from evaluator.errors import ConfigError
-from evaluator.report.model import Report
+from evaluator.model.report import Report
 from evaluator.reporting.render import render_html, render_markdown
 
 REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"

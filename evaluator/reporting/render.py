@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from evaluator.report.model import Report
+from evaluator.model.report import Report
 from evaluator.reporting.diff import compare
 from evaluator.reporting.mdsafe import clip, md_code, md_text
 from evaluator.reporting.messages import messages

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evaluator.report.criteria import CriterionResult, CriterionStatus
-from evaluator.report.model import CheckResult, Finding, MetricValue, Report
+from evaluator.model.criteria import CriterionResult, CriterionStatus
+from evaluator.model.report import CheckResult, Finding, MetricValue, Report
 
 #: Check ids whose findings are failing tests and lint violations (pipeline contract).
 TESTS, LINT, COVERAGE, BENCHMARK = "tests", "lint", "coverage", "benchmark"

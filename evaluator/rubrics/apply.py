@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evaluator.report.criteria import Override, RubricRef
-from evaluator.report.model import Report
+from evaluator.model.criteria import Override, RubricRef
+from evaluator.model.report import Report
 from evaluator.rubrics.decision import apply_overrides, decide, evaluate_criteria
 from evaluator.rubrics.evidence import Evidence
 from evaluator.rubrics.model import Rubric

@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 
-from evaluator.report.criteria import (
+from evaluator.model.criteria import (
     CriterionResult,
     CriterionStatus,
     Decision,
@@ -19,7 +19,7 @@ from evaluator.report.criteria import (
     Override,
     Trust,
 )
-from evaluator.report.model import CheckResult, MetricValue, Status
+from evaluator.model.report import CheckResult, MetricValue, Status
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, RuleEvidence
 from evaluator.rubrics.model import (
     MAX_LEVEL,

@@ -12,9 +12,10 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from evaluator.report.criteria import Trust
+from evaluator.model.base import FrozenModel
+from evaluator.model.criteria import Trust
 
 RUBRIC_SCHEMA_ID = "https://capstone-evaluator.dev/schemas/rubric-1.json"
 ID_PATTERN = r"^[a-z0-9][a-z0-9.]*(-[a-z0-9.]+)*$"
@@ -36,7 +37,7 @@ DEFAULT_CHECK_TRUST: dict[str, Trust] = {
 }
 
 
-class _Model(BaseModel):
+class _Model(FrozenModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 

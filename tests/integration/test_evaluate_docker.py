@@ -8,8 +8,8 @@ import pytest
 
 from evaluator.config import SandboxLimits
 from evaluator.intake.source import Source
+from evaluator.model.report import Report, Status, Verdict
 from evaluator.pipeline import EvaluationRequest, evaluate
-from evaluator.report.model import Report, Status, Verdict
 from evaluator.sandbox.spec import OWNER_LABEL, process_owner
 from tests.conftest import make_git_repo
 

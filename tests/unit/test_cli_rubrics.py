@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from evaluator.cli import cli
-from evaluator.report.criteria import CriterionStatus, GraduationVerdict
+from evaluator.model.criteria import CriterionStatus, GraduationVerdict
 from evaluator.reporting.files import read_report, write_reports
 from evaluator.rubrics.loader import rubric_paths, rubrics_dir
 from tests.samples import HOSTILE_NAME, full_report, previous_attempt

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from evaluator.checks.coverage_json import parse_coverage_json
 from evaluator.checks.lint import lint_check, parse_ruff_json, ruff_argv
-from evaluator.report.model import Finding, Status
+from evaluator.model.report import Finding, Status
 
 
 def test_coverage_json_paths_are_relative():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from evaluator.commands.evaluate import exit_code, keep_previous, summary_lines
+from evaluator.model.criteria import Decision, GraduationVerdict
+from evaluator.model.report import CheckResult, SourceInfo, Status, Verdict
 from evaluator.pipeline import RUBRIC_CHECK, pick_rubric
-from evaluator.report.criteria import Decision, GraduationVerdict
-from evaluator.report.model import CheckResult, SourceInfo, Status, Verdict
 from evaluator.reporting.files import REPORT_JSON, REPORT_PREVIOUS, read_report
 from evaluator.rubrics.loader import rubrics_dir
 from evaluator.rubrics.model import Rubric

@@ -1,7 +1,7 @@
 import pytest
 
-from evaluator.manifest import EXAMPLE_MANIFEST, load_manifest, parse_manifest
-from evaluator.report.model import Status
+from evaluator.intake.manifest import EXAMPLE_MANIFEST, load_manifest, parse_manifest
+from evaluator.model.report import Status
 
 
 def test_example_manifest_is_valid():

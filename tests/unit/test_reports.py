@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 from evaluator.commands.evaluate import default_out, summary_lines
-from evaluator.report.model import (
+from evaluator.model.report import (
     CheckResult,
     Finding,
     Report,

@@ -4,8 +4,8 @@ import json
 
 from evaluator.checks.tests import pytest_script, suite_evidence
 from evaluator.config import SandboxLimits
-from evaluator.manifest import Manifest
-from evaluator.report.model import Status
+from evaluator.intake.manifest import Manifest
+from evaluator.model.report import Status
 from evaluator.sandbox.engine import RunOutcome
 
 LIMITS = SandboxLimits(wall_s=5)

@@ -5,7 +5,7 @@ import pytest
 from evaluator.config import WorkspaceLimits
 from evaluator.errors import SubmissionTooLarge
 from evaluator.intake.workspace import copy_workspace, workspace_check
-from evaluator.report.model import Status
+from evaluator.model.report import Status
 from tests.conftest import write_tree
 
 

@@ -11,8 +11,8 @@ from evaluator.benchmarks.importer import import_dataset
 from evaluator.benchmarks.runner import gpu_runtime, run_benchmark
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
-from evaluator.manifest import load_manifest
-from evaluator.report.model import CheckResult, Status
+from evaluator.intake.manifest import load_manifest
+from evaluator.model.report import CheckResult, Status
 from evaluator.sandbox.engine import DockerEngine
 from tests.integration.benchmarks.conftest import REPO_ROOT, learner
 from tests.unit.benchmarks.test_definitions_import import mnist_pkl

@@ -10,8 +10,8 @@ import pytest
 from evaluator.benchmarks.importer import import_dataset
 from evaluator.config import EvaluatorConfig
 from evaluator.intake.source import Source
+from evaluator.model.report import Status, Verdict
 from evaluator.pipeline import EvaluationRequest, evaluate
-from evaluator.report.model import Status, Verdict
 from evaluator.sandbox.engine import DockerEngine
 from tests.integration.benchmarks.conftest import REPO_ROOT, learner
 from tests.unit.benchmarks.test_definitions_import import mnist_pkl

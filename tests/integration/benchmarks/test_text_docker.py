@@ -12,8 +12,8 @@ from evaluator.benchmarks.definition import load_definition
 from evaluator.benchmarks.importer import import_dataset
 from evaluator.benchmarks.runner import run_benchmark
 from evaluator.config import EvaluatorConfig
-from evaluator.manifest import load_manifest
-from evaluator.report.model import Status
+from evaluator.intake.manifest import load_manifest
+from evaluator.model.report import Status
 from evaluator.sandbox.engine import DockerEngine
 from tests.integration.benchmarks.conftest import learner
 

@@ -27,8 +27,8 @@ from evaluator.benchmarks.leaderboard_sources import (
 from evaluator.benchmarks.submission import SubmissionInvalid, Table, score_submission
 from evaluator.config import kaggle_credentials
 from evaluator.errors import ConfigError
-from evaluator.manifest import BenchmarkEntry, KaggleEntry
-from evaluator.report.model import Status
+from evaluator.intake.manifest import BenchmarkEntry, KaggleEntry
+from evaluator.model.report import Status
 
 # As Kaggle's Leaderboard tab exports it (no Rank column in the classic export).
 CLASSIC = """\

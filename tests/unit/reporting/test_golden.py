@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.report.model import Report
+from evaluator.model.report import Report
 from evaluator.reporting import render_html, render_markdown
 from tests.samples import full_report, mnist_report, no_rubric_report, previous_attempt
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluator.report.model import CheckResult, Finding, Status
+from evaluator.model.report import CheckResult, Finding, Status
 from evaluator.reporting import GITHUB_COMMENT_LIMIT, render_markdown
 from evaluator.reporting.messages import messages
 from tests.factories import report

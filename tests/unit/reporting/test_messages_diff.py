@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evaluator.errors import UsageError
-from evaluator.report.model import Verdict
+from evaluator.model.report import Verdict
 from evaluator.reporting import render_html, render_markdown
 from evaluator.reporting.diff import compare
 from evaluator.reporting.messages import LANGUAGES, messages

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from evaluator.report.criteria import CriterionStatus, GraduationVerdict, Override, Trust
-from evaluator.report.model import Status
+from evaluator.model.criteria import CriterionStatus, GraduationVerdict, Override, Trust
+from evaluator.model.report import Status
 from evaluator.rubrics.apply import apply_rubric, record_override
 from evaluator.rubrics.decision import (
     apply_override,

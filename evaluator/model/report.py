@@ -11,9 +11,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from evaluator.report.criteria import CriterionResult, Decision, Override, RubricRef
+from evaluator.model.base import FrozenModel
+from evaluator.model.criteria import CriterionResult, Decision, Override, RubricRef
 
 SCHEMA_VERSION = "1.1"
 
@@ -39,11 +40,7 @@ class Verdict(StrEnum):
     """The evaluation itself could not run (engine down, unreachable repository)."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Finding(_Model):
+class Finding(FrozenModel):
     """One located problem: a lint violation, a failing test, a skipped symlink."""
 
     path: str = Field(description="Path relative to the repository root.")
@@ -54,7 +51,7 @@ class Finding(_Model):
     detail: str | None = Field(default=None, description="Longer text, e.g. a traceback.")
 
 
-class CheckResult(_Model):
+class CheckResult(FrozenModel):
     """Result of one automatic check."""
 
     id: str = Field(description="Stable check id, e.g. 'tests', 'coverage', 'lint'.")
@@ -69,7 +66,7 @@ class CheckResult(_Model):
     )
 
 
-class SourceInfo(_Model):
+class SourceInfo(FrozenModel):
     """What was evaluated."""
 
     kind: Literal["path", "git"]
@@ -79,7 +76,7 @@ class SourceInfo(_Model):
     dirty: bool = Field(default=False, description="Local path had uncommitted changes.")
 
 
-class Timings(_Model):
+class Timings(FrozenModel):
     """When the evaluation ran and where time went."""
 
     started_at: datetime
@@ -88,7 +85,7 @@ class Timings(_Model):
     phases: dict[str, float] = Field(default_factory=dict)
 
 
-class SandboxInfo(_Model):
+class SandboxInfo(FrozenModel):
     """The images the learner code ran in."""
 
     image: str
@@ -96,7 +93,7 @@ class SandboxInfo(_Model):
     deps_image: str | None = None
 
 
-class Report(_Model):
+class Report(FrozenModel):
     """The evaluation report (``report.json``)."""
 
     schema_version: str = SCHEMA_VERSION

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from evaluator.report.model import CheckResult, Finding, Status
+from evaluator.model.base import FrozenModel
+from evaluator.model.report import CheckResult, Finding, Status
 
 MANIFEST_NAME = "capstone.yaml"
 MAX_MANIFEST_BYTES = 64 * 1024
@@ -29,19 +30,17 @@ _CAPSTONE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _MODULE_PATH = re.compile(r"^[A-Za-z_][\w.]*$")
 
 
-class ServiceEntry(BaseModel):
+class ServiceEntry(FrozenModel):
     """How to start the learner's service (API capstones)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     command: str = Field(description="Shell command that starts the service.")
     port: int = Field(default=8000, ge=1, le=65535)
     ready_path: str = Field(default="/health", description="Path polled until it answers.")
 
 
-class TrainEntry(BaseModel):
+class TrainEntry(FrozenModel):
     """Optional training command run before benchmarks."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     command: str
     time_budget_s: int = Field(default=1800, ge=1)
 
@@ -49,15 +48,14 @@ class TrainEntry(BaseModel):
 _ENTRY_POINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
-class KaggleEntry(BaseModel):
+class KaggleEntry(FrozenModel):
     """Which Kaggle competition and team the leaderboard percentile is read for."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     competition: str = Field(description="Competition slug, e.g. 'titanic'.")
     team: str = Field(description="Team name (or numeric team id) as on the leaderboard.")
 
 
-class BenchmarkEntry(BaseModel):
+class BenchmarkEntry(FrozenModel):
     """The learner's benchmark entry points (``benchmark:`` in capstone.yaml).
 
     Classification benchmarks call ``predict``; ``lm-perplexity`` calls
@@ -65,7 +63,6 @@ class BenchmarkEntry(BaseModel):
     ``kaggle`` or ``submission``. Entry points are ``package.module:attribute``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     name: str | None = Field(
         default=None, description="Benchmark to run; default: the one the capstone's rubric names."
     )
@@ -112,10 +109,8 @@ class BenchmarkEntry(BaseModel):
         return value if isinstance(value, str) else None
 
 
-class Manifest(BaseModel):
+class Manifest(FrozenModel):
     """Validated content of ``capstone.yaml``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     capstone: str = Field(description="Capstone id, e.g. '1.1-file-organizer' or '3.1'.")
     source: list[str] = Field(

@@ -10,11 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from evaluator.model.base import FrozenModel
 
 
 class Trust(StrEnum):
@@ -47,7 +45,7 @@ class GraduationVerdict(StrEnum):
     NEEDS_MENTOR = "needs-mentor"
 
 
-class Override(_Model):
+class Override(FrozenModel):
     """A mentor's decision on one criterion, recorded as given."""
 
     criterion: str = Field(description="Criterion id.")
@@ -57,7 +55,7 @@ class Override(_Model):
     at: datetime = Field(description="When the override was recorded (UTC).")
 
 
-class CriterionOutcome(_Model):
+class CriterionOutcome(FrozenModel):
     """The decided part of a criterion result (kept as ``original`` when overridden)."""
 
     status: CriterionStatus
@@ -66,7 +64,7 @@ class CriterionOutcome(_Model):
     reason: str = Field(description="Why the criterion has this status, in one line.")
 
 
-class CriterionResult(_Model):
+class CriterionResult(FrozenModel):
     """One rubric criterion, decided."""
 
     id: str = Field(description="Criterion id, unique within the rubric.")
@@ -97,7 +95,7 @@ class CriterionResult(_Model):
         )
 
 
-class Decision(_Model):
+class Decision(FrozenModel):
     """The graduation verdict of one rubric over one evaluation."""
 
     verdict: GraduationVerdict
@@ -109,7 +107,7 @@ class Decision(_Model):
     undecided: list[str] = Field(default_factory=list, description="Ids of undecided criteria.")
 
 
-class RubricRef(_Model):
+class RubricRef(FrozenModel):
     """Which rubric the evaluation was decided against."""
 
     id: str = Field(description="Rubric id, e.g. '1.1-file-organizer'.")

@@ -1,1 +1,0 @@
-"""The evaluation report: one schema-versioned JSON document, the source of truth."""
