@@ -28,6 +28,7 @@ from evaluator.intake.source import FetchedSource, Source, fetch
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
 from evaluator.model.report import (
     CheckResult,
+    Finding,
     Report,
     SandboxInfo,
     SourceInfo,
@@ -125,6 +126,9 @@ class _Run:
     rubric: Rubric | None = None
     install: InstallOutcome | None = None
     presence: PresenceEvidence = field(default_factory=PresenceEvidence)
+    integrity_findings: list[Finding] = field(default_factory=list)
+    """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
+    the integrity step reports them together."""
 
     @property
     def root(self) -> Path:

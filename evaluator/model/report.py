@@ -16,7 +16,7 @@ from pydantic import Field
 from evaluator.model.base import FrozenModel
 from evaluator.model.criteria import CriterionResult, Decision, Override, RubricRef
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 MetricValue = int | float | str | bool | None
 
@@ -51,6 +51,16 @@ class Finding(FrozenModel):
     detail: str | None = Field(default=None, description="Longer text, e.g. a traceback.")
 
 
+class Fault(StrEnum):
+    """Whose side an errored check failed on."""
+
+    LEARNER = "learner"
+    """Learner code crashed, hung or ran out of memory: counts against the submission."""
+    OPERATOR = "operator"
+    """The evaluator's setup failed (hidden data not imported, engine error, service down):
+    never counted against the learner; the criterion waits for the operator's fix."""
+
+
 class CheckResult(FrozenModel):
     """Result of one automatic check."""
 
@@ -63,6 +73,11 @@ class CheckResult(FrozenModel):
     duration_s: float | None = None
     details: dict[str, Any] = Field(
         default_factory=dict, description="Check-specific structured evidence."
+    )
+    fault: Fault | None = Field(
+        default=None,
+        description="For an errored check: learner (counts against the submission) or "
+        "operator (the evaluator's setup; never counted against the learner).",
     )
 
 
