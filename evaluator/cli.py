@@ -33,6 +33,13 @@ _LANG = click.option(
     show_default=True,
     help="Language of report.md and report.html.",
 )
+_BASE = click.option(
+    "--base", help="Pull request base (branch, tag, commit): the review reads the diff first."
+)
+_DIFF = click.option(
+    "--diff", "diff_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A pull request's unified diff (e.g. from GitHub's API), read first by the review.",
+)  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,6 +68,8 @@ def cli(verbose: bool) -> None:
     help="Previous attempt's report.json for the diff [default: the one in --out, "
     "kept as report.previous.json].",
 )
+@_BASE
+@_DIFF
 def evaluate(
     source: str,
     ref: str | None,
@@ -70,6 +79,8 @@ def evaluate(
     quiet: bool,
     lang: str,
     previous: Path | None,
+    base: str | None,
+    diff_file: Path | None,
 ) -> None:
     """Evaluate SOURCE (a local path or git URL) and write its report.
 
@@ -90,6 +101,8 @@ def evaluate(
         quiet=quiet,
         lang=lang,
         previous=previous,
+        base=base,
+        diff_file=diff_file,
     )
 
 
@@ -109,14 +122,19 @@ def sandbox_setup(base: str | None, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["report"]))
+@click.argument("name", type=click.Choice(["report", "review"]))
 def schema(name: str) -> None:
-    """Print the JSON Schema of a document the evaluator reads or writes."""
+    """Print the JSON Schema of a document the evaluator reads or writes.
+
+    report: report.json; review: the LLM review's answer.
+    """
     import json
 
     from evaluator.model.report import report_json_schema
+    from evaluator.review.answer import review_json_schema
 
-    click.echo(json.dumps(report_json_schema(), indent=2))
+    schemas = {"report": report_json_schema, "review": review_json_schema}
+    click.echo(json.dumps(schemas[name](), indent=2))
 
 
 # --- rubrics and mentor overrides -----------------------------------------------------
@@ -197,6 +215,46 @@ def override(
 
 
 # --- end of rubrics and overrides ------------------------------------------------------
+
+
+# --- the LLM review (evaluator/review) -------------------------------------------------
+@cli.command()
+@click.argument("target", metavar="PATH_OR_REPORT")
+@click.option(
+    "--report", "report_file", type=click.Path(exists=True, path_type=Path),
+    help="report.json to update when PATH_OR_REPORT is the submission "
+    "[default: reports/<repo name>/report.json].",
+)  # fmt: skip
+@_BASE
+@_DIFF
+@click.option("--samples", type=click.IntRange(1, 9), help="Answers asked (median level).")
+@_LANG
+@click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def review(
+    target: str, report_file: Path | None, base: str | None, diff_file: Path | None,
+    samples: int | None, lang: str, as_json: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """Run only the LLM review again for PATH_OR_REPORT (a report.json, its folder, or the
+    submission) and re-decide its judgement criteria; the reports are written in place.
+
+    The model comes from CAPSTONE_EVAL_LLM_MODEL (or [review] in capstone-eval.toml).
+    Exit status as for evaluate.
+    """
+    import dataclasses
+
+    from evaluator.commands import review as command
+
+    config = _config()
+    if samples is not None:
+        config = dataclasses.replace(
+            config, review=config.review.model_copy(update={"samples": samples})
+        )
+    _exit(command.run, config, target=target, report_file=report_file, base=base,
+          diff_file=diff_file, lang=lang, as_json=as_json, quiet=quiet)  # fmt: skip
+
+
+# --- end of the LLM review -----------------------------------------------------------------
 
 # --- benchmarks: hidden-label benchmarks and their data (evaluator/benchmarks) ---------------
 

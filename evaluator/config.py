@@ -11,8 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
+from evaluator.config_file import config_file_path, read_config_file
 from evaluator.errors import ConfigError
+from evaluator.review.settings import ENV_API_BASE, ENV_API_KEY, ENV_MODEL, ReviewSettings
 
 GIB = 1024**3
 MIB = 1024**2
@@ -86,6 +90,8 @@ class EvaluatorConfig:
     """Kaggle API credentials (KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json); None: CSV exports."""
     kaggle_api_url: str = KAGGLE_API
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    """The LLM review: ``[review]`` of capstone-eval.toml, CAPSTONE_EVAL_LLM_* variables."""
 
 
 def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
@@ -120,9 +126,25 @@ def _positive_float(env: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
-def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
-    """Build the configuration from an environment mapping (``CAPSTONE_EVAL_*``)."""
+def review_settings(env: Mapping[str, str], from_file: ReviewSettings) -> ReviewSettings:
+    """The review settings of the file, overridden by the CAPSTONE_EVAL_LLM_* variables."""
+    update: dict[str, object] = {}
+    if env.get(ENV_MODEL):
+        update["model"] = env[ENV_MODEL]
+    if env.get(ENV_API_BASE):
+        update["api_base"] = env[ENV_API_BASE]
+    if env.get(ENV_API_KEY):
+        update["api_key"] = SecretStr(env[ENV_API_KEY])
+    if "cache_dir" not in from_file.model_fields_set and env.get("XDG_CACHE_HOME"):
+        update["cache_dir"] = Path(env["XDG_CACHE_HOME"]) / "capstone-evaluator" / "review"
+    return from_file.model_copy(update=update)
+
+
+def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> EvaluatorConfig:
+    """Build the configuration from an environment mapping (``CAPSTONE_EVAL_*``) and the
+    config file (``CAPSTONE_EVAL_CONFIG``, else ``capstone-eval.toml`` in ``cwd``)."""
     base = EvaluatorConfig()
+    file = read_config_file(config_file_path(env, cwd or Path.cwd()))
     limits = replace(
         base.limits,
         memory_bytes=int(
@@ -157,4 +179,5 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         else base.data_dir,
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
+        review=review_settings(env, file.review),
     )

@@ -37,7 +37,11 @@ from evaluator.model.report import (
     Verdict,
     decide_verdict,
 )
+from evaluator.model.review import Review
 from evaluator.progress import ProgressFn
+from evaluator.review.diff import git_diff
+from evaluator.review.evidence import judgement_scores, unscored_reason
+from evaluator.review.step import Reviewer, ReviewInputs
 from evaluator.rubrics.apply import apply_rubric
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
 from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
@@ -56,6 +60,10 @@ class EvaluationRequest:
     """Capstone id that overrides the manifest's (``--capstone``)."""
     rubrics: Path | None = None
     """Folder of rubric files [default: the bundled rubrics]."""
+    base: str | None = None
+    """Pull request base (branch, tag, commit): the LLM review reads the diff against it first."""
+    diff: str | None = None
+    """A pull request's unified diff, given by the caller (e.g. from GitHub's API)."""
 
 
 class _Clock:
@@ -126,6 +134,7 @@ class _Run:
     rubric: Rubric | None = None
     install: InstallOutcome | None = None
     presence: PresenceEvidence = field(default_factory=PresenceEvidence)
+    review: Review | None = None
     integrity_findings: list[Finding] = field(default_factory=list)
     """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
     the integrity step reports them together."""
@@ -244,6 +253,20 @@ def _step_rubric_evidence(run: _Run) -> None:
         run.presence = gather_presence(run.root, run.rubric)
 
 
+def _step_review(run: _Run) -> None:
+    """The LLM review of the judgement criteria, grounded in the checks so far."""
+    with run.clock.phase("review"):
+        diff = run.request.diff
+        if diff is None and run.request.base is not None:
+            run.progress(f"diffing against {run.request.base}")
+            diff = git_diff(run.fetched.tree, run.request.base, fetch=run.request.source.is_url)
+        inputs = ReviewInputs(
+            root=run.root, rubric=run.rubric, manifest=run.manifest, checks=run.checks, diff=diff
+        )
+        run.review = Reviewer(settings=run.config.review).review(inputs, run.progress)
+    run.integrity_findings.extend(run.review.findings)
+
+
 #: The steps of one evaluation, in order; each reads what earlier steps left in ``_Run``.
 STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_manifest,
@@ -252,6 +275,7 @@ STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_benchmark,
     _step_lint,
     _step_rubric_evidence,
+    _step_review,
 )
 
 
@@ -268,9 +292,15 @@ def _report(run: _Run) -> Report:
             deps_image=run.image if run.image != run.config.sandbox_image else None,
         ),
         checks=run.checks,
+        review=run.review,
     )
     if run.rubric is not None:
-        report = apply_rubric(report, run.rubric, Evidence(presence=run.presence))
+        evidence = Evidence(
+            presence=run.presence,
+            judgements=judgement_scores(run.review),
+            unscored=unscored_reason(run.review),
+        )
+        report = apply_rubric(report, run.rubric, evidence)
     return report
 
 

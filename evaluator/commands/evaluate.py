@@ -13,6 +13,7 @@ from evaluator.errors import EvaluatorError
 from evaluator.intake.source import Source
 from evaluator.model.criteria import GraduationVerdict
 from evaluator.model.report import Report, Status, Verdict
+from evaluator.model.review import Review, ReviewStatus
 from evaluator.pipeline import EvaluationRequest, error_report, evaluate
 from evaluator.progress import Progress
 from evaluator.reporting.files import (
@@ -22,6 +23,7 @@ from evaluator.reporting.files import (
     try_read_report,
     write_reports,
 )
+from evaluator.review.diff import read_diff
 
 EXIT = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.ERROR: 2}
 
@@ -48,6 +50,8 @@ def summary_lines(report: Report) -> list[str]:
         f", score{so_far} {score:.0%} (needs {decision.min_score:.0%})" if score is not None else ""
     )
     lines.append(f"rubric: {report.rubric.id}{needs}")
+    if report.review is not None:
+        lines.append(review_line(report.review))
     for c in report.criteria:
         if c.id in decision.failing:
             lines.append(f"  not met:   {c.id} ({c.trust.value}): {c.next_step}")
@@ -55,6 +59,19 @@ def summary_lines(report: Report) -> list[str]:
             lines.append(f"  undecided: {c.id} ({c.trust.value}): {c.reason}")
     lines.append(f"verdict: {decision.verdict.value}")
     return lines
+
+
+def review_line(review: Review) -> str:
+    """One line on the LLM review: its status, what it decided and what it cost (pure)."""
+    if review.status is not ReviewStatus.REVIEWED:
+        return f"review: {review.status.value} ({review.reason})"
+    decided = sum(1 for c in review.criteria if c.level is not None)
+    cost = "cost unknown" if review.cost_usd is None else f"${review.cost_usd:.4f}"
+    cached = " (cached)" if review.calls and all(c.cached for c in review.calls) else ""
+    return (
+        f"review: {review.model}, {decided} of {len(review.criteria)} criteria decided, "
+        f"{review.prompt_tokens} prompt tokens, {cost}{cached}"
+    )
 
 
 def exit_code(report: Report) -> int:
@@ -95,6 +112,8 @@ def run(
     quiet: bool,
     lang: str = "en",
     previous: Path | None = None,
+    base: str | None = None,
+    diff_file: Path | None = None,
 ) -> int:
     """Evaluate, write report.json, report.md and report.html, print a summary.
 
@@ -103,7 +122,12 @@ def run(
     already in ``out`` (kept as report.previous.json).
     """
     given = read_report(previous) if previous else None
-    request = EvaluationRequest(source=Source(location=source, ref=ref), capstone=capstone_id)
+    request = EvaluationRequest(
+        source=Source(location=source, ref=ref),
+        capstone=capstone_id,
+        base=base,
+        diff=read_diff(diff_file) if diff_file else None,
+    )
     out = out or default_out(source)
     started = datetime.now(UTC)
     progress = Progress(quiet=quiet)
