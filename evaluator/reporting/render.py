@@ -10,9 +10,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from evaluator.model.report import Report
+from evaluator.model.review import CitedLines
 from evaluator.reporting.diff import compare
 from evaluator.reporting.mdsafe import clip, md_code, md_text
 from evaluator.reporting.messages import messages
+from evaluator.reporting.review_view import review_summary
 from evaluator.reporting.view import build_view
 
 #: GitHub rejects issue and PR comments longer than this many characters.
@@ -46,6 +48,16 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
+def _excerpt(cited: CitedLines) -> str:
+    """The cited lines with their numbers, as the model saw them."""
+    lines = cited.excerpt.splitlines()
+    width = len(str(cited.line_start + len(lines)))
+    return "\n".join(
+        f"{n:>{width}}| {line}" if line != "…" else line
+        for n, line in enumerate(lines, start=cited.line_start)
+    )
+
+
 @cache
 def _environment(kind: str) -> Environment:
     env = Environment(
@@ -57,7 +69,9 @@ def _environment(kind: str) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md_text, code=md_code, clip=clip, rubric_html=_rubric_html)
-    env.globals.update(pct=_pct, num=_num, icon=_ICON)
+    env.globals.update(
+        pct=_pct, num=_num, icon=_ICON, excerpt=_excerpt, review_summary=review_summary
+    )
     return env
 
 
