@@ -56,6 +56,11 @@ class FileLedger:
             handle.write(json.dumps({"spent_usd": round(spent + cost_usd, 6)}))
 
 
+def _over(spent: float, cost: float, limit: float) -> bool:
+    # A spent budget stops even calls of unknown price; otherwise the estimate must fit.
+    return spent >= limit or spent + cost > limit
+
+
 @dataclass(kw_only=True)
 class Budget:
     """The run's and the cohort's limits, and what this run has spent."""
@@ -68,14 +73,14 @@ class Budget:
     def refusal(self, estimate_usd: float | None) -> str | None:
         """Why a call estimated at ``estimate_usd`` may not be made, or None when it may."""
         cost = estimate_usd or 0.0
-        if self.run_limit_usd is not None and self.run_spent_usd + cost > self.run_limit_usd:
+        if self.run_limit_usd is not None and _over(self.run_spent_usd, cost, self.run_limit_usd):
             return (
                 f"the run's budget of ${self.run_limit_usd:g} is spent "
                 f"(${self.run_spent_usd:.4f} spent, next call about ${cost:.4f})"
             )
         if self.cohort_limit_usd is not None:
             spent = self.cohort.spent_usd()
-            if spent + cost > self.cohort_limit_usd:
+            if _over(spent, cost, self.cohort_limit_usd):
                 return (
                     f"the cohort's budget of ${self.cohort_limit_usd:g} is spent "
                     f"(${spent:.4f} spent, next call about ${cost:.4f})"

@@ -79,6 +79,13 @@ class _Redact(logging.Filter):
 
 
 @cache
+def _redact_in_logs(secret: str) -> None:
+    """Filter ``secret`` out of the HTTP and litellm loggers (once per secret and process)."""
+    for name in _LOGGERS:
+        logging.getLogger(name).addFilter(_Redact(secret))
+
+
+@cache
 def _litellm(remote_price_map: bool) -> ModuleType:
     # litellm reads this at import: without it the import downloads a price map from
     # the network (seconds offline, and not reproducible). The shipped map is used.
@@ -121,8 +128,7 @@ class LiteLLMModel:
         self.lib = _litellm(settings.remote_price_map)
         self._secret = settings.api_key.get_secret_value() if settings.api_key else None
         if self._secret:
-            for name in _LOGGERS:
-                logging.getLogger(name).addFilter(_Redact(self._secret))
+            _redact_in_logs(self._secret)
 
     def _custom_price(self) -> dict[str, float] | None:
         s = self.settings
