@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from evaluator.model.base import FrozenModel
 
@@ -108,6 +108,16 @@ class ReviewSettings(FrozenModel):
         description="Let litellm download its newest price map at import (network); by "
         "default the map shipped with the installed litellm is used.",
     )
+
+    @field_validator("model", "api_base", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cache_dir", "spent_file")
+    @classmethod
+    def _home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
 
     @property
     def enabled(self) -> bool:

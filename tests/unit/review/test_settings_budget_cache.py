@@ -89,3 +89,21 @@ def test_the_cache_keeps_answers_by_model_prompt_and_sample(tmp_path: Path) -> N
     off.put(key, CachedAnswer(text="{}", input_tokens=None, output_tokens=None))
     assert off.get(key) is None
     assert not (tmp_path / "off").exists()
+
+
+def test_the_readme_config_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    from tests.conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", readme, re.DOTALL)
+    assert block is not None
+    (tmp_path / "capstone-eval.toml").write_text(block.group(1) + 'cache_dir = "~/rc"\n')
+    review = load_config({"HOME": "/home/mentor"}, cwd=tmp_path).review
+    assert (review.model, review.samples, review.max_input_tokens) == (
+        "openai/gpt-4o-mini",
+        1,
+        30_000,
+    )
+    assert review.cache_dir == Path("~/rc").expanduser()
