@@ -16,6 +16,8 @@ from pydantic import SecretStr
 from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
 from evaluator.config_file import config_file_path, read_config_file
 from evaluator.errors import ConfigError
+from evaluator.github.config import GitHubConfig, load_github_config
+from evaluator.queue.config import QueueConfig, load_queue_config
 from evaluator.review.settings import ENV_API_BASE, ENV_API_KEY, ENV_MODEL, ReviewSettings
 
 GIB = 1024**3
@@ -92,6 +94,10 @@ class EvaluatorConfig:
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
     review: ReviewSettings = field(default_factory=ReviewSettings)
     """The LLM review: ``[review]`` of capstone-eval.toml, CAPSTONE_EVAL_LLM_* variables."""
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    """The job queue of ``serve`` and ``worker`` (CAPSTONE_EVAL_QUEUE_URL, ...)."""
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    """The GitHub App and Action (GITHUB_APP_ID, GITHUB_WEBHOOK_SECRET, ...)."""
 
 
 def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
@@ -180,4 +186,6 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
         review=review_settings(env, file.review),
+        queue=load_queue_config(env),
+        github=load_github_config(env),
     )

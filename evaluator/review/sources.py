@@ -15,7 +15,7 @@ from enum import IntEnum
 from pathlib import Path, PurePosixPath
 
 from evaluator.intake.manifest import Manifest
-from evaluator.rubrics.evidence import workspace_files
+from evaluator.intake.workspace import workspace_files
 
 TEXT_SUFFIXES = frozenset(
     {".py", ".md", ".rst", ".txt", ".toml", ".cfg", ".ini", ".yaml", ".yml", ".ipynb", ".sql",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluator.intake.manifest import Manifest
+from evaluator.intake.workspace import workspace_files
 from evaluator.model.finding import Finding
 from evaluator.model.report import CheckResult
 from evaluator.model.review import (
@@ -35,7 +36,6 @@ from evaluator.review.injection import scan_files
 from evaluator.review.prompt import Prompt, ReviewQuestion, build_prompt, render
 from evaluator.review.settings import ENV_MODEL, ReviewSettings
 from evaluator.review.sources import learner_files
-from evaluator.rubrics.evidence import workspace_files
 from evaluator.rubrics.model import JudgementCriterion, Rubric
 
 NO_MODEL = (

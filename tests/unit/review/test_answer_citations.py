@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from evaluator.intake.workspace import workspace_files
 from evaluator.review.answer import ReviewAnswer, parse_answer, review_json_schema
 from evaluator.review.citations import CitationChecker
-from evaluator.rubrics.evidence import workspace_files
 from tests.conftest import REPO_ROOT, write_tree
 from tests.llm_server import answer, cite
 
