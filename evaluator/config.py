@@ -132,6 +132,15 @@ def _positive_float(env: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
+def _keyless_local_server(env: Mapping[str, str], review: ReviewSettings) -> bool:
+    return bool(
+        review.model
+        and review.model.startswith("openai/")
+        and review.api_base
+        and not env.get("OPENAI_API_KEY")
+    )
+
+
 def review_settings(env: Mapping[str, str], from_file: ReviewSettings) -> ReviewSettings:
     """The review settings of the file, overridden by the CAPSTONE_EVAL_LLM_* variables."""
     update: dict[str, object] = {}
@@ -141,6 +150,10 @@ def review_settings(env: Mapping[str, str], from_file: ReviewSettings) -> Review
         update["api_base"] = env[ENV_API_BASE]
     if env.get(ENV_API_KEY):
         update["api_key"] = SecretStr(env[ENV_API_KEY])
+    elif _keyless_local_server(env, from_file.model_copy(update=update)):
+        # Local OpenAI-compatible servers (Ollama, vLLM, llama.cpp) take no key, but the
+        # OpenAI SDK refuses to send a request without one.
+        update["api_key"] = SecretStr("no-key")
     if "cache_dir" not in from_file.model_fields_set and env.get("XDG_CACHE_HOME"):
         update["cache_dir"] = Path(env["XDG_CACHE_HOME"]) / "capstone-evaluator" / "review"
     return from_file.model_copy(update=update)

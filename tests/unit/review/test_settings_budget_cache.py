@@ -107,3 +107,18 @@ def test_the_readme_config_example_is_valid(tmp_path: Path) -> None:
         30_000,
     )
     assert review.cache_dir == Path("~/rc").expanduser()
+
+
+def test_a_local_openai_compatible_server_needs_no_key(tmp_path: Path) -> None:
+    local = {
+        "CAPSTONE_EVAL_LLM_MODEL": "openai/qwen2.5",
+        "CAPSTONE_EVAL_LLM_API_BASE": "http://127.0.0.1:8080/v1",
+    }
+    key = load_config(local, cwd=tmp_path).review.api_key
+    assert key is not None and key.get_secret_value() == "no-key"
+    hosted = load_config({**local, "OPENAI_API_KEY": "sk-own"}, cwd=tmp_path).review
+    assert hosted.api_key is None  # litellm reads the provider's variable itself
+    assert (
+        load_config({"CAPSTONE_EVAL_LLM_MODEL": "openai/gpt-4o-mini"}, cwd=tmp_path).review.api_key
+        is None
+    )
