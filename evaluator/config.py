@@ -44,10 +44,27 @@ class SandboxLimits:
 
 @dataclass(frozen=True, kw_only=True)
 class WorkspaceLimits:
-    """Limits on the submission copied into the workspace."""
+    """Limits on the submission: checked on a clone's tree before checkout, and on the copy."""
 
     max_bytes: int = 200 * MIB
     max_files: int = 20_000
+    max_dirs: int = 10_000
+    """Folders count too: 100,000 empty folders cost as many inodes as files."""
+    max_depth: int = 64
+    """Deepest folder nesting (``a/b/c.py`` is 2 deep)."""
+    fetch_bytes: int = 300 * MIB
+    """What a clone may download (a commit ref may need history besides the tree)."""
+    fetch_timeout_s: float = 300.0
+    """Wall-clock limit of each git command that fetches or checks out a clone."""
+
+
+#: Host environment variables git may see when it clones (proxies, CA files, the
+#: ssh agent and command): nothing else of the host's environment reaches it.
+GIT_HOST_ENV = (
+    "PATH", "HOME", "LANG", "LC_ALL", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
+    "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +103,8 @@ class EvaluatorConfig:
     """Kaggle API credentials (KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json); None: CSV exports."""
     kaggle_api_url: str = KAGGLE_API
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
+    git_env: tuple[tuple[str, str], ...] = ()
+    """The host environment git runs with (the names in GIT_HOST_ENV that are set)."""
 
 
 def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
@@ -157,4 +176,5 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         else base.data_dir,
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
+        git_env=tuple((key, env[key]) for key in GIT_HOST_ENV if key in env),
     )

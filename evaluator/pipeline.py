@@ -24,7 +24,7 @@ from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
 from evaluator.intake.dependencies import plan_dependencies
 from evaluator.intake.manifest import Manifest, load_manifest
-from evaluator.intake.source import FetchedSource, Source, fetch
+from evaluator.intake.source import FetchedSource, Source, fetch, with_local_changes
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
 from evaluator.model.report import (
     CheckResult,
@@ -154,8 +154,9 @@ def _intake(
 ) -> tuple[FetchedSource, Workspace]:
     """Fetch the submission and copy it into a sanitised workspace."""
     progress(f"fetching {request.source.location}")
-    fetched = fetch(request.source, scratch)
-    return fetched, copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+    fetched = fetch(request.source, scratch, config.workspace_limits, config.git_env)
+    workspace = copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+    return with_local_changes(fetched, workspace), workspace
 
 
 def _step_manifest(run: _Run) -> None:
