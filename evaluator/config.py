@@ -151,6 +151,16 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         pids=int(_positive_float(env, "CAPSTONE_EVAL_PIDS", base.limits.pids)),
         wall_s=_positive_float(env, "CAPSTONE_EVAL_TIMEOUT_S", base.limits.wall_s),
     )
+    workspace_limits = replace(
+        base.workspace_limits,
+        fetch_bytes=int(
+            _positive_float(env, "CAPSTONE_EVAL_FETCH_MB", base.workspace_limits.fetch_bytes / MIB)
+            * MIB
+        ),
+        fetch_timeout_s=_positive_float(
+            env, "CAPSTONE_EVAL_FETCH_TIMEOUT_S", base.workspace_limits.fetch_timeout_s
+        ),
+    )
     ca: Path | None = None
     for key in ("CAPSTONE_EVAL_CA_BUNDLE", "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
         if env.get(key):
@@ -166,6 +176,7 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         sandbox_image=env.get("CAPSTONE_EVAL_IMAGE", base.sandbox_image),
         base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE", base.base_image),
         limits=limits,
+        workspace_limits=workspace_limits,
         install_network=env.get("CAPSTONE_EVAL_INSTALL_NETWORK", base.install_network),
         allow_sdist=env.get("CAPSTONE_EVAL_ALLOW_SDIST", "") in ("1", "true", "yes"),
         ca_bundle=ca,

@@ -48,12 +48,10 @@ class DownloadWatch:
     folder: Path
     limit: int
     url: str
-    peak: int = 0
 
     def __call__(self, chunk: bytes) -> None:
         """Measure the download; raise SubmissionTooLarge past the limit."""
         size = disk_bytes(self.folder) if self.folder.exists() else 0
-        self.peak = max(self.peak, size)
         if size > self.limit:
             raise SubmissionTooLarge(
                 f"the download of {shown_url(self.url)} passed {self.limit // MIB} MiB "
@@ -95,8 +93,6 @@ class Clone:
 
     tree: Path
     commit: str
-    peak_bytes: int
-    """The most the download took on disk while it was watched."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,4 +173,4 @@ def clone_submission(
         ["ls-tree", "-r", "-l", "-z", "--full-tree", commit], TreeWatch(tally=Tally(limits=limits))
     )
     git.must(["checkout", "--quiet", "--force", "--detach", "--no-recurse-submodules", commit])
-    return Clone(tree=dest, commit=commit, peak_bytes=watch.peak)
+    return Clone(tree=dest, commit=commit)
