@@ -9,9 +9,11 @@ pre-commit's ``error_handler`` does.
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
+import tempfile
 import traceback
 from importlib import metadata
 from pathlib import Path
@@ -59,20 +61,23 @@ def crash_text(exc: BaseException, *, context: str) -> str:
 
 
 def write_crash_log(folder: Path, exc: BaseException, *, context: str) -> Path | None:
-    """Write ``folder/crash.log``; None when even that cannot be written."""
-    path = folder / CRASH_LOG
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(crash_text(exc, context=context), encoding="utf-8")
-    except OSError:
-        return None
-    return path
+    """Write ``folder/crash.log``, else a crash log in the temp folder; None when neither works."""
+    text = crash_text(exc, context=context)
+    fallback = Path(tempfile.gettempdir()) / f"crash-capstone-eval-{os.getpid()}.log"
+    for path in (folder / CRASH_LOG, fallback):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError:
+            continue
+        return path
+    return None
 
 
 def internal_error(exc: BaseException, log: Path | None) -> InternalError:
     """The error a user sees for an unexpected exception: what happened and what to do."""
     what = visible(f"{type(exc).__name__}: {exc}", multiline=False)[:300]
-    where = f"with {log}" if log else "with the traceback (the crash log could not be written)"
+    where = f"with {log}" if log else "with this message (no crash log could be written)"
     return InternalError(
         f"internal error: {what}",
         hint=f"this is a bug in capstone-eval: please report it {where}",

@@ -23,6 +23,7 @@ from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
 from evaluator.intake.dependencies import plan_dependencies
+from evaluator.intake.fetch_errors import shown_url
 from evaluator.intake.manifest import Manifest, load_manifest
 from evaluator.intake.source import FetchedSource, Source, fetch, with_local_changes
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
@@ -153,7 +154,7 @@ def _intake(
     request: EvaluationRequest, config: EvaluatorConfig, scratch: Path, progress: ProgressFn
 ) -> tuple[FetchedSource, Workspace]:
     """Fetch the submission and copy it into a sanitised workspace."""
-    progress(f"fetching {request.source.location}")
+    progress(f"fetching {shown_url(request.source.location)}")
     fetched = fetch(request.source, scratch, config.workspace_limits, config.git_env)
     workspace = copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
     return with_local_changes(fetched, workspace), workspace
@@ -318,7 +319,9 @@ def error_report(request: EvaluationRequest, message: str, started: datetime) ->
         verdict=Verdict.ERROR,
         error=message,
         source=SourceInfo(
-            kind="git" if source.is_url else "path", location=source.location, ref=source.ref
+            kind="git" if source.is_url else "path",
+            location=shown_url(source.location),
+            ref=source.ref,
         ),
         timings=Timings(
             started_at=started,

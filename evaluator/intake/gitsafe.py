@@ -25,6 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluator.errors import SourceError
+
 log = logging.getLogger(__name__)
 
 #: Transports git may use; ``ext::`` and ``fd::`` (which run commands) are refused.
@@ -65,6 +67,8 @@ SAFE_GIT_ENV: dict[str, str] = {
 
 #: Output kept from a command that is not streamed to ``on_output``.
 MAX_KEPT_OUTPUT = 1024 * 1024
+#: A server can send "remote:" messages without end: git's stderr is capped too.
+MAX_STDERR = 1024 * 1024
 _STDERR_TAIL = 64 * 1024
 _TICK_S = 0.05
 
@@ -124,8 +128,11 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _pump(proc: subprocess.Popen[bytes], deadline: float, on_output: OutputFn) -> bool:
-    """Feed stdout to ``on_output`` until EOF and exit; False when the deadline passed first."""
+def _pump(proc: subprocess.Popen[bytes], deadline: float, on_output: OutputFn, errors: int) -> bool:
+    """Feed stdout to ``on_output`` until EOF and exit; False when the deadline passed first.
+
+    ``errors`` is the file descriptor git's stderr goes to; past MAX_STDERR it raises.
+    """
     assert proc.stdout is not None  # noqa: S101 - Popen was given stdout=PIPE
     fd = proc.stdout.fileno()
     with selectors.DefaultSelector() as selector:
@@ -134,6 +141,11 @@ def _pump(proc: subprocess.Popen[bytes], deadline: float, on_output: OutputFn) -
         while open_ or proc.poll() is None:
             if time.monotonic() > deadline:
                 return False
+            if os.fstat(errors).st_size > MAX_STDERR:
+                raise SourceError(
+                    f"git wrote more than {MAX_STDERR // 1024} KiB of messages and was stopped",
+                    hint="the server sends endless messages: check the URL",
+                )
             chunk = b""
             if open_ and selector.select(timeout=_TICK_S):
                 chunk = os.read(fd, 1 << 16)
@@ -176,7 +188,7 @@ def run_git(
             start_new_session=True,
         )
         try:
-            finished = _pump(proc, time.monotonic() + timeout_s, on_output or keep)
+            finished = _pump(proc, time.monotonic() + timeout_s, on_output or keep, errors.fileno())
         finally:
             if proc.poll() is None:
                 _kill(proc)

@@ -17,6 +17,7 @@ from pathlib import Path
 from evaluator.config import WorkspaceLimits
 from evaluator.errors import SourceError
 from evaluator.intake.clone import clone_submission
+from evaluator.intake.fetch_errors import shown_url
 from evaluator.intake.gitfiles import LocalRepo, differs_from_index, read_local_repo
 from evaluator.intake.gitsafe import ALLOWED_PROTOCOLS
 from evaluator.intake.workspace import SKIPPED_DIRS, Workspace
@@ -94,7 +95,10 @@ def _clone(
     clone = clone_submission(source.location, source.ref, dest, limits, env)
     return FetchedSource(
         tree=clone.tree,
-        info=SourceInfo(kind="git", location=source.location, ref=source.ref, commit=clone.commit),
+        # A token in the URL stays out of every report (they are posted to pull requests).
+        info=SourceInfo(
+            kind="git", location=shown_url(source.location), ref=source.ref, commit=clone.commit
+        ),
     )
 
 

@@ -1,8 +1,12 @@
 """git's stderr, as captured from real failures, turned into what / where / what to do."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from evaluator.intake.fetch_errors import explain_fetch_failure, shown_url
+from evaluator.intake.source import Source
+from evaluator.pipeline import EvaluationRequest, error_report
 
 NOT_A_REPO = (
     "fatal: '/srv/x' does not appear to be a git repository\n"
@@ -115,3 +119,9 @@ def test_credentials_never_appear_in_messages():
         "fatal: Authentication failed\n", url="https://x:s3cret@h/o/r.git", ref=None
     )
     assert "s3cret" not in error.message
+
+
+def test_credentials_stay_out_of_the_report():
+    request = EvaluationRequest(source=Source(location="https://ghp_s3cret@h/o/r.git"))
+    report = error_report(request, "could not fetch", datetime.now(UTC))
+    assert report.source.location == "https://***@h/o/r.git"
