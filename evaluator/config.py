@@ -13,6 +13,8 @@ from pathlib import Path
 
 from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
 from evaluator.errors import ConfigError
+from evaluator.github.config import GitHubConfig, load_github_config
+from evaluator.queue.config import QueueConfig, load_queue_config
 
 GIB = 1024**3
 MIB = 1024**2
@@ -105,6 +107,10 @@ class EvaluatorConfig:
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
     git_env: tuple[tuple[str, str], ...] = ()
     """The host environment git runs with (the names in GIT_HOST_ENV that are set)."""
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    """The job queue of ``serve`` and ``worker`` (CAPSTONE_EVAL_QUEUE_URL, ...)."""
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    """The GitHub App and Action (GITHUB_APP_ID, GITHUB_WEBHOOK_SECRET, ...)."""
 
 
 def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
@@ -188,4 +194,6 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
         git_env=tuple((key, env[key]) for key in GIT_HOST_ENV if key in env),
+        queue=load_queue_config(env),
+        github=load_github_config(env),
     )

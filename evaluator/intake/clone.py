@@ -18,12 +18,16 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evaluator.config import MIB, WorkspaceLimits
 from evaluator.errors import SourceError, SubmissionTooLarge
 from evaluator.intake.fetch_errors import explain_fetch_failure, shown_url
 from evaluator.intake.gitsafe import GitRun, run_git
 from evaluator.intake.limits import Tally
+
+if TYPE_CHECKING:  # source.py imports this module
+    from evaluator.intake.source import Source
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
 
@@ -104,12 +108,15 @@ class _Git:
     ref: str | None
     limits: WorkspaceLimits
     host_env: tuple[tuple[str, str], ...]
+    settings: tuple[tuple[str, str], ...]
+    """The caller's git settings (credentials), through git's environment."""
 
     def run(self, args: list[str], watch: DownloadWatch | TreeWatch | None = None) -> GitRun:
         """``git ARGS`` (in the clone, once it exists); raises when it outlives its deadline."""
         done = run_git(
             args,
             host_env=self.host_env,
+            settings=self.settings,
             timeout_s=self.limits.fetch_timeout_s,
             cwd=self.dest if args[0] != "clone" else None,
             on_output=watch,
@@ -148,14 +155,13 @@ def _download(git: _Git, watch: DownloadWatch) -> None:
 
 
 def clone_submission(
-    url: str,
-    ref: str | None,
-    dest: Path,
-    limits: WorkspaceLimits,
-    host_env: tuple[tuple[str, str], ...],
+    source: Source, dest: Path, limits: WorkspaceLimits, host_env: tuple[tuple[str, str], ...]
 ) -> Clone:
-    """Clone ``url`` at ``ref`` into ``dest`` within ``limits``; see the module text."""
-    git = _Git(dest=dest, url=url, ref=ref, limits=limits, host_env=host_env)
+    """Clone ``source`` (URL, ref, git settings) into ``dest`` within ``limits``."""
+    url, ref = source.location, source.ref
+    git = _Git(
+        dest=dest, url=url, ref=ref, limits=limits, host_env=host_env, settings=source.git_config
+    )
     watch = DownloadWatch(folder=dest, limit=limits.fetch_bytes, url=url)
     _download(git, watch)
     target = ref if ref and SHA.match(ref) else "HEAD"

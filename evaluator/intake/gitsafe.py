@@ -109,15 +109,27 @@ def git_argv(args: Sequence[str]) -> list[str]:
 _HOST_GIT_VARIABLES = frozenset({"GIT_SSH_COMMAND", "GIT_SSL_CAINFO"})
 
 
-def git_environment(host_env: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """The environment of every git command: the allowed host variables, then the safe ones."""
+def git_environment(
+    host_env: Sequence[tuple[str, str]], settings: Sequence[tuple[str, str]] = ()
+) -> dict[str, str]:
+    """The environment of every git command: the allowed host variables, the safe ones, and
+    the evaluator's own ``settings`` (credentials: in the environment, never in argv).
+
+    The ``-c`` settings of :func:`git_argv` are read after these, so they win.
+    """
     env = {
         key: value
         for key, value in host_env
         if not key.startswith("GIT_") or key in _HOST_GIT_VARIABLES
     }
     env.setdefault("PATH", os.defpath)
-    return {**env, **SAFE_GIT_ENV}
+    env.update(SAFE_GIT_ENV)
+    for index, (key, value) in enumerate(settings):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    if settings:
+        env["GIT_CONFIG_COUNT"] = str(len(settings))
+    return env
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -161,6 +173,7 @@ def run_git(
     *,
     host_env: Sequence[tuple[str, str]],
     timeout_s: float,
+    settings: Sequence[tuple[str, str]] = (),
     cwd: Path | None = None,
     on_output: OutputFn | None = None,
 ) -> GitRun:
@@ -181,7 +194,7 @@ def run_git(
         proc = subprocess.Popen(
             argv,
             cwd=cwd,
-            env=git_environment(host_env),
+            env=git_environment(host_env, settings),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=errors,

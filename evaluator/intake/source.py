@@ -11,7 +11,7 @@ setting that runs commands switched off.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluator.config import WorkspaceLimits
@@ -36,6 +36,9 @@ class Source:
 
     location: str
     ref: str | None = None
+    git_config: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+    """git settings for fetching (e.g. an authorization header), passed to git through
+    its environment: never on a command line other users can read, never in the URL."""
 
     @property
     def is_url(self) -> bool:
@@ -92,7 +95,7 @@ def _clone(
     if source.ref is not None:
         check_ref(source.ref)
     check_url(source.location)
-    clone = clone_submission(source.location, source.ref, dest, limits, env)
+    clone = clone_submission(source, dest, limits, env)
     return FetchedSource(
         tree=clone.tree,
         # A token in the URL stays out of every report (they are posted to pull requests).
