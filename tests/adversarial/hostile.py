@@ -207,9 +207,13 @@ def _handler(root: Path, behaviour: str, rate: int) -> type[BaseHTTPRequestHandl
         def _backend(self) -> None:
             if behaviour == "stall":
                 time.sleep(3600)
-            if behaviour in ("401", "403", "404"):
-                self.send_response(int(behaviour))
-                if behaviour == "401":
+            if behaviour.startswith("auth:") and self.headers.get("Authorization") != behaviour[5:]:
+                behaviour_now = "401"
+            else:
+                behaviour_now = behaviour
+            if behaviour_now in ("401", "403", "404"):
+                self.send_response(int(behaviour_now))
+                if behaviour_now == "401":
                     self.send_header("WWW-Authenticate", 'Basic realm="git"')
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -261,7 +265,8 @@ def git_server(
     root: Path, behaviour: str = "serve", rate: int = 4 * 1024 * 1024
 ) -> Iterator[GitServer]:
     """Smart HTTP git on 127.0.0.1 serving the repositories under ``root`` at ``rate`` bytes/s;
-    or answering every request with 401/403/404, or never answering ('stall')."""
+    or answering every request with 401/403/404, or never answering ('stall'); 'auth:VALUE'
+    serves only requests whose Authorization header is VALUE."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, behaviour, rate))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -75,3 +75,17 @@ def test_token_in_the_url_stays_out_of_the_message(tmp_path):
         error = _error(tmp_path, location)
     assert "s3cret" not in str(error)
     assert "http://***@127.0.0.1" in error.message
+
+
+def test_credentials_reach_the_server_through_the_environment_only(tmp_path):
+    committed_repo(tmp_path / "served" / "private.git", {"a.py": "x\n"})
+    header = "Basic eC1hY2Nlc3MtdG9rZW46czNjcmV0"
+    with git_server(tmp_path / "served", behaviour=f"auth:{header}") as server:
+        _error(tmp_path, server.url("private.git"))  # no credentials: refused
+        source = Source(
+            location=server.url("private.git"),
+            git_config=(("http.extraHeader", f"Authorization: {header}"),),
+        )
+        fetched = fetch(source, tmp_path / "s2")
+    assert (fetched.tree / "a.py").read_text() == "x\n"
+    assert header not in fetched.info.model_dump_json()

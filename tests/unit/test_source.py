@@ -27,6 +27,9 @@ def test_every_git_command_is_inert():
     assert env["GIT_ALLOW_PROTOCOL"] == "https:http:ssh:git:file"
     assert "GIT_DIR" not in env
     assert env["PATH"] == "/usr/bin"
+    secret = git_environment([], [("http.extraHeader", "Authorization: Basic x")])
+    assert secret["GIT_CONFIG_COUNT"] == "1"
+    assert secret["GIT_CONFIG_KEY_0"] == "http.extraHeader"
 
 
 def test_clone_over_file_url_at_branch(tmp_path):
