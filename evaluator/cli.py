@@ -34,7 +34,8 @@ _LANG = click.option(
     help="Language of report.md and report.html.",
 )
 _BASE = click.option(
-    "--base", help="Pull request base (branch, tag, commit): the review reads the diff first."
+    "--base",
+    help="Pull request base (branch, tag, commit) of a git URL: the review reads the diff first.",
 )
 _DIFF = click.option(
     "--diff", "diff_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -92,7 +93,7 @@ def evaluate(
 
     _exit(
         command.run,
-        _config(),
+        _config,  # loaded inside the command's error boundary: a bad setting still gets a report
         source=source,
         ref=ref,
         capstone_id=capstone_id,
@@ -362,18 +363,34 @@ def worker(workers: int | None, log_format: str, verbose: bool) -> None:
 # --- end of GitHub delivery and the job queue ---------------------------------------------------
 
 
+def _crash_folder() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "capstone-evaluator"
+
+
 def _exit(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
+    """Run a command and exit with its code: the error boundary of every command."""
+    from evaluator.textsafe import visible
+
     try:
         code = func(*args, **kwargs)
     except EvaluatorError as exc:
-        click.secho(f"error: {exc.message}", fg="red", err=True)
-        if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
-        code = exc.exit_code
+        error: EvaluatorError = exc
     except KeyboardInterrupt:
         click.echo("interrupted; sandbox containers were removed", err=True)
-        code = 130
-    sys.exit(code)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - a bug gets a crash log, never a bare traceback
+        from evaluator.crash import internal_error, write_crash_log
+
+        context = f"running capstone-eval {' '.join(sys.argv[1:2])}".rstrip()
+        error = internal_error(exc, write_crash_log(_crash_folder(), exc, context=context))
+    else:
+        sys.exit(code)
+    # Messages can quote learner text (a file name, git's output): shown, never acted on.
+    click.secho(f"error: {visible(error.message)}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"  hint: {visible(error.hint)}", err=True)
+    sys.exit(error.exit_code)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -50,10 +50,27 @@ class SandboxLimits:
 
 @dataclass(frozen=True, kw_only=True)
 class WorkspaceLimits:
-    """Limits on the submission copied into the workspace."""
+    """Limits on the submission: checked on a clone's tree before checkout, and on the copy."""
 
     max_bytes: int = 200 * MIB
     max_files: int = 20_000
+    max_dirs: int = 10_000
+    """Folders count too: 100,000 empty folders cost as many inodes as files."""
+    max_depth: int = 64
+    """Deepest folder nesting (``a/b/c.py`` is 2 deep)."""
+    fetch_bytes: int = 300 * MIB
+    """What a clone may download (a commit ref may need history besides the tree)."""
+    fetch_timeout_s: float = 300.0
+    """Wall-clock limit of each git command that fetches or checks out a clone."""
+
+
+#: Host environment variables git may see when it clones (proxies, CA files, the
+#: ssh agent and command): nothing else of the host's environment reaches it.
+GIT_HOST_ENV = (
+    "PATH", "HOME", "LANG", "LC_ALL", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
+    "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +111,8 @@ class EvaluatorConfig:
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
     review: ReviewSettings = field(default_factory=ReviewSettings)
     """The LLM review: ``[review]`` of capstone-eval.toml, CAPSTONE_EVAL_LLM_* variables."""
+    git_env: tuple[tuple[str, str], ...] = ()
+    """The host environment git runs with (the names in GIT_HOST_ENV that are set)."""
     queue: QueueConfig = field(default_factory=QueueConfig)
     """The job queue of ``serve`` and ``worker`` (CAPSTONE_EVAL_QUEUE_URL, ...)."""
     github: GitHubConfig = field(default_factory=GitHubConfig)
@@ -173,6 +192,16 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
         pids=int(_positive_float(env, "CAPSTONE_EVAL_PIDS", base.limits.pids)),
         wall_s=_positive_float(env, "CAPSTONE_EVAL_TIMEOUT_S", base.limits.wall_s),
     )
+    workspace_limits = replace(
+        base.workspace_limits,
+        fetch_bytes=int(
+            _positive_float(env, "CAPSTONE_EVAL_FETCH_MB", base.workspace_limits.fetch_bytes / MIB)
+            * MIB
+        ),
+        fetch_timeout_s=_positive_float(
+            env, "CAPSTONE_EVAL_FETCH_TIMEOUT_S", base.workspace_limits.fetch_timeout_s
+        ),
+    )
     ca: Path | None = None
     for key in ("CAPSTONE_EVAL_CA_BUNDLE", "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
         if env.get(key):
@@ -188,6 +217,7 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
         sandbox_image=env.get("CAPSTONE_EVAL_IMAGE", base.sandbox_image),
         base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE", base.base_image),
         limits=limits,
+        workspace_limits=workspace_limits,
         install_network=env.get("CAPSTONE_EVAL_INSTALL_NETWORK", base.install_network),
         allow_sdist=env.get("CAPSTONE_EVAL_ALLOW_SDIST", "") in ("1", "true", "yes"),
         ca_bundle=ca,
@@ -199,6 +229,7 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
         review=review_settings(env, file.review),
+        git_env=tuple((key, env[key]) for key in GIT_HOST_ENV if key in env),
         queue=load_queue_config(env),
         github=load_github_config(env),
     )

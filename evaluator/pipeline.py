@@ -23,8 +23,9 @@ from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
 from evaluator.intake.dependencies import plan_dependencies
+from evaluator.intake.fetch_errors import shown_url
 from evaluator.intake.manifest import Manifest, load_manifest
-from evaluator.intake.source import FetchedSource, Source, fetch
+from evaluator.intake.source import FetchedSource, Source, fetch, with_local_changes
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
 from evaluator.model.report import (
     CheckResult,
@@ -162,9 +163,10 @@ def _intake(
     request: EvaluationRequest, config: EvaluatorConfig, scratch: Path, progress: ProgressFn
 ) -> tuple[FetchedSource, Workspace]:
     """Fetch the submission and copy it into a sanitised workspace."""
-    progress(f"fetching {request.source.location}")
-    fetched = fetch(request.source, scratch)
-    return fetched, copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+    progress(f"fetching {shown_url(request.source.location)}")
+    fetched = fetch(request.source, scratch, config.workspace_limits, config.git_env)
+    workspace = copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+    return with_local_changes(fetched, workspace), workspace
 
 
 def _step_manifest(run: _Run) -> None:
@@ -259,7 +261,12 @@ def _step_review(run: _Run) -> None:
         diff = run.request.diff
         if diff is None and run.request.base is not None:
             run.progress(f"diffing against {run.request.base}")
-            diff = git_diff(run.fetched.tree, run.request.base, fetch=run.request.source.is_url)
+            diff = git_diff(
+                run.fetched.tree,
+                run.request.base,
+                cloned=run.request.source.is_url,
+                host_env=run.config.git_env,
+            )
         inputs = ReviewInputs(
             root=run.root, rubric=run.rubric, manifest=run.manifest, checks=run.checks, diff=diff
         )
@@ -347,7 +354,9 @@ def error_report(request: EvaluationRequest, message: str, started: datetime) ->
         verdict=Verdict.ERROR,
         error=message,
         source=SourceInfo(
-            kind="git" if source.is_url else "path", location=source.location, ref=source.ref
+            kind="git" if source.is_url else "path",
+            location=shown_url(source.location),
+            ref=source.ref,
         ),
         timings=Timings(
             started_at=started,

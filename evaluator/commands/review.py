@@ -105,7 +105,7 @@ def run(
         workspace = copy_workspace(fetched.tree, Path(tmp) / "workspace", config.workspace_limits)
         diff = read_diff(diff_file) if diff_file else None
         if diff is None and base is not None:
-            diff = git_diff(fetched.tree, base, fetch=source.is_url)
+            diff = git_diff(fetched.tree, base, cloned=source.is_url, host_env=config.git_env)
         inputs = ReviewInputs(
             root=workspace.root,
             rubric=rubric,

@@ -16,6 +16,7 @@ from evaluator.reporting.mdsafe import clip, md_code, md_text
 from evaluator.reporting.messages import messages
 from evaluator.reporting.review_view import review_summary
 from evaluator.reporting.view import build_view
+from evaluator.textsafe import visible
 
 #: GitHub rejects issue and PR comments longer than this many characters.
 GITHUB_COMMENT_LIMIT = 65_536
@@ -58,9 +59,19 @@ def _excerpt(cited: CitedLines) -> str:
     )
 
 
+def _shown(value: Any) -> Any:
+    """Every value a template prints: control characters shown, never acted on."""
+    if isinstance(value, Markup):  # already escaped HTML: its text still gets the stand-ins
+        return Markup(visible(str(value)))  # noqa: S704
+    return visible(value) if isinstance(value, str) else value
+
+
 @cache
 def _environment(kind: str) -> Environment:
     env = Environment(
+        # One boundary for both reports: whatever a template prints passes `visible`
+        # (a log tail or file name with ESC or U+202E reaches neither file raw).
+        finalize=_shown,
         loader=PackageLoader("evaluator.reporting", "templates"),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
