@@ -117,6 +117,8 @@ class EvaluatorConfig:
     """The job queue of ``serve`` and ``worker`` (CAPSTONE_EVAL_QUEUE_URL, ...)."""
     github: GitHubConfig = field(default_factory=GitHubConfig)
     """The GitHub App and Action (GITHUB_APP_ID, GITHUB_WEBHOOK_SECRET, ...)."""
+    cell_timeout_s: float = 120.0
+    """How long one notebook cell may run before it is stopped (CAPSTONE_EVAL_CELL_TIMEOUT_S)."""
 
 
 def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
@@ -232,4 +234,5 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
         git_env=tuple((key, env[key]) for key in GIT_HOST_ENV if key in env),
         queue=load_queue_config(env),
         github=load_github_config(env),
+        cell_timeout_s=_positive_float(env, "CAPSTONE_EVAL_CELL_TIMEOUT_S", base.cell_timeout_s),
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, JsonValue, ValidationError, field_validator
 
 from evaluator.model.base import FrozenModel
 from evaluator.model.report import CheckResult, Finding, Status
@@ -30,12 +30,91 @@ _CAPSTONE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _MODULE_PATH = re.compile(r"^[A-Za-z_][\w.]*$")
 
 
-class ServiceEntry(FrozenModel):
-    """How to start the learner's service (API capstones)."""
+_URL_PATH = re.compile(r"^/[\x21-\x7e]*$")
+#: The sandbox user holds no capabilities, so it cannot listen below this port.
+FIRST_UNPRIVILEGED_PORT = 1024
 
-    command: str = Field(description="Shell command that starts the service.")
-    port: int = Field(default=8000, ge=1, le=65535)
-    ready_path: str = Field(default="/health", description="Path polled until it answers.")
+
+def _relative(value: str) -> str:
+    path = Path(value)
+    if path.is_absolute() or ".." in path.parts or value.startswith("-"):
+        raise ValueError(f"{value!r} must be a relative path inside the repository")
+    return value
+
+
+class ServiceEntry(FrozenModel):
+    """How to start the learner's service (API capstones) and where its endpoints are.
+
+    What is probed, and what counts as an answer, is the rubric's: the learner
+    says where an endpoint lives (``endpoints``) and gives a request body the
+    model understands (``examples``), since features are the learner's own.
+    """
+
+    command: str = Field(description="Shell command that starts the service (in the repo root).")
+    port: int = Field(default=8000, le=65535, description="Port it listens on (1024 or above).")
+    ready_path: str = Field(
+        default="/health", description="Path polled until the service answers it."
+    )
+    ready_timeout_s: float = Field(
+        default=60, gt=0, le=300, description="How long the service may take to answer."
+    )
+    endpoints: dict[str, str] = Field(
+        default_factory=dict,
+        description="Probe id -> path on this service, e.g. {stream: /chat} "
+        "(default: the rubric's path).",
+    )
+    examples: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="Probe id -> JSON request body the service answers, e.g. "
+        "{predict: {features: [5.1, 3.5, 1.4, 0.2]}}.",
+    )
+
+    @field_validator("port")
+    @classmethod
+    def _unprivileged(cls, value: int) -> int:
+        if value < FIRST_UNPRIVILEGED_PORT:
+            raise ValueError(
+                f"port {value} needs privileges the sandbox does not grant: listen on 8000 "
+                f"(or another port from {FIRST_UNPRIVILEGED_PORT})"
+            )
+        return value
+
+    @field_validator("ready_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not _URL_PATH.match(value):
+            raise ValueError(f"{value!r} must be a URL path such as '/health'")
+        return value
+
+    @field_validator("endpoints")
+    @classmethod
+    def _paths(cls, value: dict[str, str]) -> dict[str, str]:
+        for path in value.values():
+            cls._path(path)
+        return value
+
+
+class PipelineEntry(FrozenModel):
+    """A data pipeline the evaluator runs before the notebooks (``pipeline:``)."""
+
+    command: str = Field(
+        description="Shell command that runs the whole pipeline offline, e.g. "
+        "'python -m etl.run' or 'jupyter execute pipeline.ipynb'."
+    )
+    database: str | None = Field(
+        default=None, description="SQLite file the pipeline writes, relative to the repo root."
+    )
+    tables: list[str] = Field(
+        default_factory=list, description="Tables the database must hold, each with rows."
+    )
+    time_budget_s: float = Field(
+        default=600, gt=0, le=3600, description="How long the pipeline may run."
+    )
+
+    @field_validator("database")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        return _relative(value) if value is not None else None
 
 
 class TrainEntry(FrozenModel):
@@ -126,6 +205,7 @@ class Manifest(FrozenModel):
     )
     train: TrainEntry | None = None
     service: ServiceEntry | None = None
+    pipeline: PipelineEntry | None = None
 
     @field_validator("capstone")
     @classmethod
