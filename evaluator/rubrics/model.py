@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from evaluator.model.base import FrozenModel
 from evaluator.model.criteria import Trust
+from evaluator.services.probes import ServiceProbes
 
 RUBRIC_SCHEMA_ID = "https://capstone-evaluator.dev/schemas/rubric-1.json"
 ID_PATTERN = r"^[a-z0-9][a-z0-9.]*(-[a-z0-9.]+)*$"
@@ -221,6 +222,11 @@ class Rubric(_Model):
         description="Trust label of metric criteria per check id.",
     )
     criteria: list[Criterion] = Field(default_factory=list, description="The criteria.")
+    service: ServiceProbes | None = Field(
+        default=None,
+        description="What the learner's service is asked, in the sandbox: the 'service' "
+        "check's probes (none: it only has to become ready).",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Rubric:
