@@ -17,10 +17,9 @@ from pathlib import Path
 from evaluator import __version__
 from evaluator.benchmarks.names import benchmark_for
 from evaluator.checks.benchmark import benchmark_check
+from evaluator.checks.beyond_tests import Submission, beyond_tests_checks
 from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
-from evaluator.checks.notebooks import notebook_checks
-from evaluator.checks.service import service_checks
 from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
@@ -48,7 +47,7 @@ from evaluator.review.step import Reviewer, ReviewInputs
 from evaluator.rubrics.apply import apply_rubric
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
 from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
-from evaluator.rubrics.model import MetricCriterion, Rubric
+from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
 
 DEFAULT_PYTHON = "3.11.0"
@@ -241,48 +240,20 @@ def _step_benchmark(run: _Run) -> None:
         )
 
 
-def _asked(run: _Run) -> set[str]:
-    """The checks the rubric's metric criteria read."""
-    criteria = run.rubric.criteria if run.rubric is not None else []
-    return {c.check for c in criteria if isinstance(c, MetricCriterion)}
-
-
-def _step_notebooks(run: _Run) -> None:
-    """The pipeline command and the notebooks, headless in the sandbox (when asked for)."""
-    wants = bool(run.manifest and run.manifest.notebooks) or "notebooks" in _asked(run)
-    if not wants and not (run.manifest and run.manifest.pipeline):
-        return
-    with run.clock.phase("notebooks"):
-        run.checks += notebook_checks(
-            run.engine,
-            image=run.image,
-            installed=run.installed,
-            workspace=run.root,
-            manifest=run.manifest,
-            wants_notebooks=wants,
-            config=run.config,
-            progress=run.progress,
-        )
-
-
-def _step_service(run: _Run) -> None:
-    """The learner's service, started and probed in the sandbox (when asked for)."""
-    probes = run.rubric.service.probes if run.rubric and run.rubric.service else []
-    wanted = "service" in _asked(run)
-    if not wanted and not (run.manifest and run.manifest.service):
-        return
-    with run.clock.phase("service"):
-        run.checks += service_checks(
-            run.engine,
-            image=run.image,
-            installed=run.installed,
-            workspace=run.root,
-            manifest=run.manifest,
-            probes=probes,
-            wanted=wanted,
-            config=run.config,
-            progress=run.progress,
-        )
+def _step_beyond_tests(run: _Run) -> None:
+    """Notebooks and a data pipeline, a service, artefacts: when the rubric or capstone.yaml
+    asks for them."""
+    submission = Submission(
+        engine=run.engine,
+        image=run.image,
+        installed=run.installed,
+        workspace=run.root,
+        manifest=run.manifest,
+        rubric=run.rubric,
+        config=run.config,
+        progress=run.progress,
+    )
+    run.checks += beyond_tests_checks(submission, run.clock.phase)
 
 
 def _step_lint(run: _Run) -> None:
@@ -326,8 +297,7 @@ STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_install,
     _step_tests,
     _step_benchmark,
-    _step_notebooks,
-    _step_service,
+    _step_beyond_tests,
     _step_lint,
     _step_rubric_evidence,
     _step_review,

@@ -33,11 +33,42 @@ REPORT_MARGIN_S = 15.0
 LOG_TAIL = 4000
 
 
+PIPELINE_EXAMPLE = """\
+pipeline:
+  command: python -m pipeline.run        # the whole pipeline, offline
+  database: data/warehouse.sqlite        # the SQLite file it writes
+  tables: [sales, customers]             # tables that must hold rows
+"""
+
+
 def _check_ids(manifest: Manifest | None, wants_notebooks: bool) -> list[str]:
     pipeline = manifest.pipeline if manifest else None
     ids = ["pipeline"] if pipeline else []
     ids += ["sqlite"] if pipeline and pipeline.database else []
     return ids + (["notebooks"] if wants_notebooks else [])
+
+
+def _undeclared(manifest: Manifest | None, asked: set[str]) -> list[CheckResult]:
+    """Failed ``pipeline`` / ``sqlite`` checks the rubric asks for but capstone.yaml cannot
+    answer (no ``pipeline:``, or no ``database:`` in it)."""
+    pipeline = manifest.pipeline if manifest else None
+    missing = {
+        "pipeline": "capstone.yaml has no pipeline: entry naming the command that runs the "
+        "pipeline (see the example)",
+        "sqlite": "capstone.yaml names no pipeline.database, the SQLite file the pipeline "
+        "writes (see the example)",
+    }
+    declared = {"pipeline": pipeline is not None, "sqlite": bool(pipeline and pipeline.database)}
+    return [
+        CheckResult(
+            id=check_id,
+            status=Status.FAIL,
+            summary=missing[check_id],
+            details={"example": PIPELINE_EXAMPLE},
+        )
+        for check_id in ("pipeline", "sqlite")
+        if check_id in asked and not declared[check_id]
+    ]
 
 
 def _not_run(ids: list[str], summary: str, fault: Fault | None = None) -> list[CheckResult]:
@@ -131,26 +162,29 @@ def notebook_checks(
     installed: bool,
     workspace: Path,
     manifest: Manifest | None,
-    wants_notebooks: bool,
+    asked: set[str],
     config: EvaluatorConfig,
     progress: ProgressFn,
 ) -> list[CheckResult]:
     """Run the pipeline and the notebooks; the checks they decide (none when nothing asks).
 
-    ``wants_notebooks``: the rubric asks about notebooks, or capstone.yaml names some.
+    ``asked``: the checks the rubric's criteria read. Notebooks run when the rubric
+    asks about them or capstone.yaml names some; the pipeline when it is declared.
     """
     pipeline = manifest.pipeline if manifest else None
+    wants_notebooks = bool(manifest and manifest.notebooks) or "notebooks" in asked
     ids = _check_ids(manifest, wants_notebooks)
+    undeclared = _undeclared(manifest, asked)
     if not ids:
-        return []
+        return undeclared
     if not installed:
-        return _not_run(ids, "not run: dependencies did not install")
+        return undeclared + _not_run(ids, "not run: dependencies did not install")
     named = manifest.notebooks if manifest else []
     paths, named_findings = find_notebooks(workspace, named) if wants_notebooks else ([], [])
     prepared = [prepare(workspace, path) for path in paths]
     runnable = [item for item in prepared if item.problem is None]
     if not runnable and pipeline is None:
-        return [notebooks_check(prepared, [], named_findings=named_findings)]
+        return [*undeclared, notebooks_check(prepared, [], named_findings=named_findings)]
     wall_s = config.limits.wall_s + (pipeline.time_budget_s if pipeline else 0.0)
     what = [f"the pipeline `{pipeline.command}`"] if pipeline else []
     what += [plural(len(runnable), "notebook")] if runnable else []
@@ -166,5 +200,5 @@ def notebook_checks(
     )
     results = _results(run)
     if results is None:
-        return _without_results(ids, run)
-    return _evidence(manifest, wants_notebooks, prepared, named_findings, run, results)
+        return undeclared + _without_results(ids, run)
+    return undeclared + _evidence(manifest, wants_notebooks, prepared, named_findings, run, results)

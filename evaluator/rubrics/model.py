@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from evaluator.artefacts.tables import ResultsTableSpec
 from evaluator.model.base import FrozenModel
 from evaluator.model.criteria import Trust
 from evaluator.services.probes import ServiceProbes
@@ -35,6 +36,13 @@ DEFAULT_CHECK_TRUST: dict[str, Trust] = {
     "notebooks": Trust.SELF_REPORTED,
     "lint": Trust.VERIFIED,
     "benchmark": Trust.VERIFIED,
+    # Run beside learner code in one container, so learner code could touch what they report.
+    "pipeline": Trust.SELF_REPORTED,
+    "sqlite": Trust.SELF_REPORTED,
+    "service": Trust.SELF_REPORTED,
+    # Read by the evaluator on the host (a table's numbers remain the learner's claims).
+    "dockerfile": Trust.VERIFIED,
+    "results-table": Trust.VERIFIED,
 }
 
 
@@ -222,6 +230,11 @@ class Rubric(_Model):
         description="Trust label of metric criteria per check id.",
     )
     criteria: list[Criterion] = Field(default_factory=list, description="The criteria.")
+    results_table: ResultsTableSpec | None = Field(
+        default=None,
+        description="What the 'results-table' check looks for: the rows and column groups of "
+        "a comparison table in the repository's Markdown.",
+    )
     service: ServiceProbes | None = Field(
         default=None,
         description="What the learner's service is asked, in the sandbox: the 'service' "
