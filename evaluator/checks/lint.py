@@ -14,6 +14,7 @@ from pathlib import Path
 from evaluator import proc
 from evaluator.errors import SetupError
 from evaluator.model.report import CheckResult, Finding, Status
+from evaluator.notebooks.lint import notebook_findings
 
 MAX_FINDINGS = 500
 
@@ -55,13 +56,17 @@ def parse_ruff_json(text: str, root: Path) -> list[Finding]:
         except ValueError:
             rel = filename.name
         location = item.get("location") or {}
+        # In a notebook ruff counts lines per cell: the cell goes into the message, and the
+        # file has no line of its own to point at.
+        cell = item.get("cell")
+        where = f"cell {cell}, line {location.get('row')}: " if cell else ""
         findings.append(
             Finding(
                 path=rel,
-                line=location.get("row"),
-                column=location.get("column"),
+                line=None if cell else location.get("row"),
+                column=None if cell else location.get("column"),
                 code=item.get("code") or "syntax-error",
-                message=str(item.get("message", "")),
+                message=where + str(item.get("message", "")),
             )
         )
     findings.sort(key=lambda f: (f.path, f.line or 0, f.column or 0))
@@ -101,4 +106,5 @@ def run_lint(workspace: Path, rules: tuple[str, ...], budget: int) -> CheckResul
             summary=f"ruff could not lint the repository (exit {done.returncode})",
             log=(done.stderr or done.stdout)[-4000:],
         )
-    return lint_check(parse_ruff_json(done.stdout, workspace), rules, budget)
+    findings = notebook_findings(parse_ruff_json(done.stdout, workspace), workspace)
+    return lint_check(findings, rules, budget)
