@@ -54,7 +54,7 @@ class Table:
 
 
 def _word(term: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-]){re.escape(term)}(?!\w)", re.IGNORECASE)
 
 
 def _tables(text: str) -> Iterator[tuple[int, list[str], list[list[str]]]]:

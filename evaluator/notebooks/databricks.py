@@ -132,6 +132,8 @@ def _names(cell: Cell) -> tuple[set[str], set[str]] | None:
             bound.add(node.name)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
     return bound, used
 
 
@@ -151,8 +153,10 @@ def runtime_cells(cells: list[Cell]) -> dict[int, str]:
         magic = _cell_magic(cell)
         names = None if magic else _names(cell)
         bound, used = names or (set(), set())
-        runtime = sorted((used & RUNTIME_NAMES) - defined)
-        needed = sorted(name for name in used - defined if name in lost)
+        # A name the cell binds itself (anywhere in it) is the learner's, not the runtime's.
+        free = used - defined - bound
+        runtime = sorted(free & RUNTIME_NAMES)
+        needed = sorted(name for name in free if name in lost)
         if magic:
             reasons[number] = f"{magic} cells run on a Databricks cluster"
         elif runtime:

@@ -136,8 +136,10 @@ def _mapping(value: object) -> dict[str, Any]:
 def _language_problem(document: dict[str, Any]) -> str | None:
     metadata = _mapping(document.get("metadata"))
     spec, info = _mapping(metadata.get("kernelspec")), _mapping(metadata.get("language_info"))
-    language = str(spec.get("language") or info.get("name") or "python").lower()
-    return None if language == "python" else f"a {language} notebook; only Python runs here"
+    language = str(spec.get("language") or info.get("name") or "python")
+    if language.lower() == "python":
+        return None
+    return f"its kernel's language is {language!r}; only Python notebooks run here"
 
 
 def _fresh(cell: dict[str, Any]) -> None:
