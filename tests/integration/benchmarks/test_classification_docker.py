@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.benchmarks.definition import load_definition
-from evaluator.benchmarks.importer import import_dataset
 from evaluator.benchmarks.runner import gpu_runtime, run_benchmark
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.benchmarks.importer import import_dataset
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.config import EvaluatorConfig
 from evaluator.intake.source import Source
 from evaluator.model.report import Status, Verdict

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.benchmarks.definition import load_definition
-from evaluator.benchmarks.importer import import_dataset
 from evaluator.benchmarks.runner import run_benchmark
 from evaluator.config import EvaluatorConfig
 from evaluator.intake.manifest import load_manifest

@@ -12,19 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.benchmarks.claim_report import with_claim
-from evaluator.benchmarks.claims import check_claim, claim_in_results, claim_in_text
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.benchmarks.definition import Direction, load_definition
-from evaluator.benchmarks.importer import import_dataset
-from evaluator.benchmarks.kaggle import run_internal, run_leaderboard
-from evaluator.benchmarks.leaderboard import parse_leaderboard, standing
-from evaluator.benchmarks.leaderboard_sources import (
+from evaluator.benchmarks.kaggle.leaderboard import parse_leaderboard, standing
+from evaluator.benchmarks.kaggle.runner import run_internal, run_leaderboard
+from evaluator.benchmarks.kaggle.sources import (
     ExportedLeaderboards,
     KaggleApi,
     KaggleCredentials,
     leaderboard_source,
 )
-from evaluator.benchmarks.submission import SubmissionInvalid, Table, score_submission
+from evaluator.benchmarks.kaggle.submission import SubmissionInvalid, Table, score_submission
+from evaluator.benchmarks.scoring.claim_report import with_claim
+from evaluator.benchmarks.scoring.claims import check_claim, claim_in_results, claim_in_text
 from evaluator.config import kaggle_credentials
 from evaluator.errors import ConfigError
 from evaluator.intake.manifest import BenchmarkEntry, KaggleEntry

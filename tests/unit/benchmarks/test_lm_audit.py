@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from evaluator.benchmarks.lm_audit import (
+from evaluator.benchmarks.language_model.audit import (
     Pass1,
     Pass1Invalid,
     audit,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluator.benchmarks.claims import Claim, check_claim, claim_in_results, claim_in_text
 from evaluator.benchmarks.definition import BenchmarkDefinition
+from evaluator.benchmarks.scoring.claims import Claim, check_claim, claim_in_results, claim_in_text
 from evaluator.intake.manifest import BenchmarkEntry
 from evaluator.model.report import CheckResult, Finding
 

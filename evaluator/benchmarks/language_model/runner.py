@@ -12,9 +12,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evaluator.benchmarks import repro
-from evaluator.benchmarks.data import HiddenSet
+from evaluator.benchmarks.data.store import HiddenSet
 from evaluator.benchmarks.definition import BenchmarkDefinition
-from evaluator.benchmarks.lm_audit import (
+from evaluator.benchmarks.language_model.audit import (
     AuditPlan,
     AuditResult,
     Pass1,

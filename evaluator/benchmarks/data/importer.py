@@ -28,18 +28,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from evaluator.benchmarks.data import content_sha256, save_arrays
-from evaluator.benchmarks.definition import available, load_definition
-from evaluator.benchmarks.formats import (
+from evaluator.benchmarks.data.formats import (
     FormatError,
     parse_cifar_batch,
     parse_idx,
     parse_mnist_pickle,
 )
-from evaluator.benchmarks.kaggle import import_solution
-from evaluator.benchmarks.leaderboard import parse_leaderboard
-from evaluator.benchmarks.leaderboard_sources import import_leaderboard
-from evaluator.benchmarks.text_import import import_labelled_texts, import_texts
+from evaluator.benchmarks.data.store import content_sha256, save_arrays
+from evaluator.benchmarks.data.text_import import import_labelled_texts, import_texts
+from evaluator.benchmarks.definition import available, load_definition
+from evaluator.benchmarks.kaggle.leaderboard import parse_leaderboard
+from evaluator.benchmarks.kaggle.runner import import_solution
+from evaluator.benchmarks.kaggle.sources import import_leaderboard
 from evaluator.errors import ConfigError, UsageError
 
 MAX_SOURCE_BYTES = 512 * 1024 * 1024

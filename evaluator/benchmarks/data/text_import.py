@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluator.benchmarks.data import save_texts
+from evaluator.benchmarks.data.store import save_texts
 from evaluator.errors import ConfigError, UsageError
 
 MIN_CHARACTERS = 1_000

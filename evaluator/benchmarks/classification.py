@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluator.benchmarks import repro
-from evaluator.benchmarks.data import HiddenSet
+from evaluator.benchmarks.data.store import HiddenSet
 from evaluator.benchmarks.definition import BenchmarkDefinition
 from evaluator.benchmarks.result import failed, scored
 from evaluator.benchmarks.sandboxed import (
@@ -26,8 +26,8 @@ from evaluator.benchmarks.sandboxed import (
     run_harness,
     staged,
 )
-from evaluator.benchmarks.scoring import score
-from evaluator.benchmarks.validate import (
+from evaluator.benchmarks.scoring.metrics import score
+from evaluator.benchmarks.scoring.validate import (
     InvalidPredictions,
     load_predictions,
     validate_classification,

@@ -11,22 +11,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evaluator.benchmarks.data import missing_data_error, read_meta
+from evaluator.benchmarks.data.store import missing_data_error, read_meta
 from evaluator.benchmarks.definition import (
     BenchmarkDefinition,
     Competition,
     Direction,
     file_sha256,
 )
-from evaluator.benchmarks.leaderboard import listed_direction, parse_leaderboard, standing
-from evaluator.benchmarks.leaderboard_sources import LeaderboardSource
-from evaluator.benchmarks.result import failed, scored
-from evaluator.benchmarks.submission import (
+from evaluator.benchmarks.kaggle.leaderboard import listed_direction, parse_leaderboard, standing
+from evaluator.benchmarks.kaggle.sources import LeaderboardSource
+from evaluator.benchmarks.kaggle.submission import (
     MAX_SUBMISSION_BYTES,
     SubmissionInvalid,
     read_table,
     score_submission,
 )
+from evaluator.benchmarks.result import failed, scored
 from evaluator.errors import ConfigError, UsageError
 from evaluator.intake.manifest import BenchmarkEntry
 from evaluator.model.report import CheckResult, Status

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from evaluator.benchmarks.scoring import score
+from evaluator.benchmarks.scoring.metrics import score
 
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 #: Metrics whose submission values are class labels (compared as text).
