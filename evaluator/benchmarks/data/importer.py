@@ -35,17 +35,15 @@ from evaluator.benchmarks.data.formats import (
     parse_mnist_pickle,
 )
 from evaluator.benchmarks.data.store import content_sha256, save_arrays
+from evaluator.benchmarks.data.table_import import import_table
 from evaluator.benchmarks.data.text_import import import_labelled_texts, import_texts
-from evaluator.benchmarks.definition import available, load_definition
+from evaluator.benchmarks.definition import BenchmarkDefinition, Kind, available, load_definition
 from evaluator.benchmarks.kaggle.leaderboard import parse_leaderboard
 from evaluator.benchmarks.kaggle.runner import import_solution
 from evaluator.benchmarks.kaggle.sources import import_leaderboard
 from evaluator.errors import ConfigError, UsageError
 
 MAX_SOURCE_BYTES = 512 * 1024 * 1024
-#: Benchmarks whose hidden data is plain text, or labelled text (CSV).
-TEXT_BENCHMARKS = frozenset({"lm-perplexity"})
-LABELLED_TEXT_BENCHMARKS = frozenset({"text-classification"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +90,16 @@ CANON: dict[str, Canon] = {
         },
     ),
 }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportOptions:
+    """Per-benchmark import settings from the command line."""
+
+    competition: str | None = None
+    """kaggle: the competition slug of a leaderboard export."""
+    max_bits_per_byte: float | None = None
+    """Language models: the absolute bits-per-byte limit stored with the held-out text."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,37 +206,77 @@ def _verify(name: str, source: _Source) -> tuple[bool, list[str]]:
     return (md5_ok or content_ok) and not problems, problems
 
 
-def import_dataset(
-    name: str, path: Path, data_dir: Path, *, verify: bool = True, competition: str | None = None
-) -> Imported:
-    """Parse ``path``, verify it against the canonical set, store it under ``data_dir/name``.
+def _import_defined(
+    definition: BenchmarkDefinition,
+    path: Path,
+    data_dir: Path,
+    *,
+    verify: bool,
+    options: ImportOptions,
+) -> tuple[Path, int, tuple[str, ...]] | None:
+    """Solutions, held-out text, labelled texts and tables: (stored, count, notes)."""
+    name = definition.name
+    if definition.competition is not None:
+        count = import_solution(name, definition, path, data_dir)
+        return data_dir / name / definition.competition.solution, count, ()
+    if definition.kind is Kind.LANGUAGE_MODEL:
+        limit = options.max_bits_per_byte or definition.threshold
+        stored, count = import_texts(name, path, data_dir, verify=verify, max_bits_per_byte=limit)
+        return stored, count, (f"bits-per-byte limit {limit:g} stored with the data",)
+    if definition.input.kind == "texts":
+        return (*import_labelled_texts(name, path, data_dir), ())
+    if definition.input.kind == "table":
+        target = definition.target_column
+        return (*import_table(name, path, data_dir, target=target), ())
+    return None
 
-    ``kaggle`` takes an exported leaderboard (``competition`` defaults to the slug
-    in the file name); an internal competition takes its solution CSV.
-    """
-    if not path.exists():
-        raise UsageError(f"{path} does not exist")
+
+def _import_other(
+    name: str, path: Path, data_dir: Path, *, verify: bool, options: ImportOptions
+) -> Imported | None:
+    """Leaderboards, solutions, texts and tables; None for the canonical image sets."""
     if name == "kaggle":
-        stored, slug = import_leaderboard(path, data_dir, competition)
+        stored, slug = import_leaderboard(path, data_dir, options.competition)
         teams = parse_leaderboard(stored.read_text(encoding="utf-8"))
         return Imported(
             name=name, path=stored, count=len(teams), verified=False, notes=(f"competition {slug}",)
         )
-    if name not in CANON and name in available():
-        definition = load_definition(name)
-        if definition.competition is not None:
-            count = import_solution(name, definition, path, data_dir)
-            stored = data_dir / name / definition.competition.solution
-            return Imported(name=name, path=stored, count=count, verified=False, notes=())
-    if name in TEXT_BENCHMARKS:
-        stored, count = import_texts(name, path, data_dir, verify=verify)
-        return Imported(name=name, path=stored, count=count, verified=False, notes=())
-    if name in LABELLED_TEXT_BENCHMARKS:
-        stored, count = import_labelled_texts(name, path, data_dir)
-        return Imported(name=name, path=stored, count=count, verified=False, notes=())
+    if name in CANON or name not in available():
+        return None
+    done = _import_defined(load_definition(name), path, data_dir, verify=verify, options=options)
+    if done is None:
+        return None
+    stored, count, notes = done
+    return Imported(name=name, path=stored, count=count, verified=False, notes=notes)
+
+
+def import_dataset(
+    name: str,
+    path: Path,
+    data_dir: Path,
+    *,
+    verify: bool = True,
+    options: ImportOptions | None = None,
+) -> Imported:
+    """Parse ``path``, verify it against the canonical set, store it under ``data_dir/name``.
+
+    ``kaggle`` takes an exported leaderboard (``options.competition`` defaults to the slug
+    in the file name); an internal competition takes its solution CSV; a language model's
+    texts store ``options.max_bits_per_byte`` (default: the definition's threshold).
+    """
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    other = _import_other(name, path, data_dir, verify=verify, options=options or ImportOptions())
+    if other is not None:
+        return other
     if name not in CANON:
-        known = sorted([*CANON, *TEXT_BENCHMARKS, *LABELLED_TEXT_BENCHMARKS, "kaggle"])
-        raise UsageError(f"cannot import data for {name!r}", hint=f"importable: {', '.join(known)}")
+        known = ", ".join(sorted([*available(), "kaggle"]))
+        raise UsageError(f"cannot import data for {name!r}", hint=f"importable: {known}")
+    return _import_images(name, path, data_dir, verify=verify)
+
+
+def _import_images(name: str, path: Path, data_dir: Path, *, verify: bool) -> Imported:
+    """MNIST or CIFAR test sets, verified against the canonical checksums."""
     try:
         source = _mnist(path) if name == "mnist" else _cifar(path, name)
     except FormatError as exc:

@@ -2,8 +2,10 @@
 
 Stored format (written by ``capstone-eval data import``): one folder per
 benchmark in the data directory holding ``test.npz`` (``inputs`` and ``labels``
-arrays, no pickles) or ``test.json`` (texts and labels), plus ``meta.json``
-that records where the data came from and whether it was verified.
+arrays, no pickles), ``test.json`` (texts and labels) or ``table.json`` (the
+feature columns as CSV text, the labels and the class names), plus
+``meta.json`` that records where the data came from, whether it was verified,
+and settings stored with the data (a language model's bits-per-byte limit).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from evaluator.errors import ConfigError
 
 ARRAY_FILE = "test.npz"
 TEXT_FILE = "test.json"
+TABLE_FILE = "table.json"
 META_FILE = "meta.json"
 
 
@@ -31,10 +34,16 @@ class HiddenSet:
 
     inputs: NDArray[Any] | None = None
     texts: tuple[str, ...] | None = None
+    table: str | None = None
+    """CSV text of the feature columns (tables); the target column is not in it."""
     labels: NDArray[Any]
+    classes: tuple[str, ...] = ()
+    """Class names in class-id order, where the data names them (tables)."""
     file_hashes: dict[str, str] = field(default_factory=dict)
     """SHA-256 of each stored file (or of the decoded content for bundled data)."""
     source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """The import record (``meta.json``)."""
 
     def __len__(self) -> int:
         return len(self.texts) if self.texts is not None else len(self.labels)
@@ -90,6 +99,20 @@ def save_texts(folder: Path, texts: list[str], labels: NDArray[Any], meta: dict[
     return path
 
 
+def save_table(
+    folder: Path, features_csv: str, labels: NDArray[Any], classes: list[str], meta: dict[str, Any]
+) -> Path:
+    """Write ``table.json`` (feature CSV text, integer labels, class names) and ``meta.json``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / TABLE_FILE
+    tmp = folder / f".{TABLE_FILE}.tmp"
+    payload = {"csv": features_csv, "labels": labels.tolist(), "classes": classes}
+    tmp.write_text(json.dumps(payload), encoding="utf-8")
+    tmp.replace(path)
+    _write_meta(folder, {**meta, "files": {TABLE_FILE: file_sha256(path)}})
+    return path
+
+
 def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
     (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
 
@@ -124,33 +147,53 @@ def _check_pins(definition: BenchmarkDefinition, hashes: dict[str, str], folder:
             )
 
 
-def load_hidden(definition: BenchmarkDefinition, data_dir: Path) -> HiddenSet:
-    """Load a benchmark's hidden set (host only), verifying pinned checksums."""
-    if definition.source == "bundled":
-        if definition.name != "digits":
-            raise ConfigError(f"no bundled data for benchmark {definition.name!r}")
-        _, _, x_test, y_test = digits_split(definition.seed)
-        digest = content_sha256(x_test, y_test)
-        hashes = {"digits-test (content)": digest}
-        return HiddenSet(inputs=x_test, labels=y_test, file_hashes=hashes, source="sklearn")
-    folder = data_dir / definition.name
-    meta = read_meta(folder)
-    source = str(meta.get("source", "unknown"))
-    if definition.input.kind == "texts":
-        path = folder / TEXT_FILE
-        if not path.is_file():
-            raise missing_data_error(definition, folder)
-        hashes = {TEXT_FILE: file_sha256(path)}
-        _check_pins(definition, hashes, folder)
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        texts = tuple(str(t) for t in payload["texts"])
-        labels = np.asarray(payload.get("labels", []), dtype=np.int64)
-        return HiddenSet(texts=texts, labels=labels, file_hashes=hashes, source=source)
-    path = folder / ARRAY_FILE
+def _stored(
+    definition: BenchmarkDefinition, folder: Path, name: str
+) -> tuple[Path, dict[str, str]]:
+    """The stored file and its verified hashes; ConfigError when it was never imported."""
+    path = folder / name
     if not path.is_file():
         raise missing_data_error(definition, folder)
-    hashes = {ARRAY_FILE: file_sha256(path)}
+    hashes = {name: file_sha256(path)}
     _check_pins(definition, hashes, folder)
+    return path, hashes
+
+
+def _bundled(definition: BenchmarkDefinition) -> HiddenSet:
+    if definition.name != "digits":
+        raise ConfigError(f"no bundled data for benchmark {definition.name!r}")
+    _, _, x_test, y_test = digits_split(definition.seed)
+    hashes = {"digits-test (content)": content_sha256(x_test, y_test)}
+    return HiddenSet(inputs=x_test, labels=y_test, file_hashes=hashes, source="sklearn")
+
+
+def _texts(definition: BenchmarkDefinition, folder: Path, meta: dict[str, Any]) -> HiddenSet:
+    path, hashes = _stored(definition, folder, TEXT_FILE)
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    return HiddenSet(
+        texts=tuple(str(t) for t in payload["texts"]),
+        labels=np.asarray(payload.get("labels", []), dtype=np.int64),
+        file_hashes=hashes,
+        source=str(meta.get("source", "unknown")),
+        meta=meta,
+    )
+
+
+def _table(definition: BenchmarkDefinition, folder: Path, meta: dict[str, Any]) -> HiddenSet:
+    path, hashes = _stored(definition, folder, TABLE_FILE)
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    return HiddenSet(
+        table=str(payload["csv"]),
+        labels=np.asarray(payload["labels"], dtype=np.int64),
+        classes=tuple(str(c) for c in payload["classes"]),
+        file_hashes=hashes,
+        source=str(meta.get("source", "unknown")),
+        meta=meta,
+    )
+
+
+def _arrays(definition: BenchmarkDefinition, folder: Path, meta: dict[str, Any]) -> HiddenSet:
+    path, hashes = _stored(definition, folder, ARRAY_FILE)
     with np.load(path, allow_pickle=False) as npz:
         inputs, labels = npz["inputs"], npz["labels"].astype(np.int64)
     expected = tuple(definition.input.shape)
@@ -159,4 +202,15 @@ def load_hidden(definition: BenchmarkDefinition, data_dir: Path) -> HiddenSet:
             f"{path} holds inputs of shape {inputs.shape[1:]}, benchmark expects {expected}",
             hint=f"re-import it with `capstone-eval data import {definition.name} PATH`",
         )
-    return HiddenSet(inputs=inputs, labels=labels, file_hashes=hashes, source=source)
+    source = str(meta.get("source", "unknown"))
+    return HiddenSet(inputs=inputs, labels=labels, file_hashes=hashes, source=source, meta=meta)
+
+
+def load_hidden(definition: BenchmarkDefinition, data_dir: Path) -> HiddenSet:
+    """Load a benchmark's hidden set (host only), verifying pinned checksums."""
+    if definition.source == "bundled":
+        return _bundled(definition)
+    folder = data_dir / definition.name
+    meta = read_meta(folder)
+    loaders = {"texts": _texts, "table": _table, "array": _arrays}
+    return loaders[definition.input.kind](definition, folder, meta)

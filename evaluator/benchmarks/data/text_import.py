@@ -35,16 +35,29 @@ def read_documents(path: Path) -> list[str]:
     return [d for d in docs if d]
 
 
-def import_texts(name: str, path: Path, data_dir: Path, *, verify: bool = True) -> tuple[Path, int]:
-    """Store held-out documents for a language-model benchmark; returns (path, count)."""
+def import_texts(
+    name: str, path: Path, data_dir: Path, *, verify: bool = True, max_bits_per_byte: float
+) -> tuple[Path, int]:
+    """Store held-out documents for a language-model benchmark with its absolute
+    bits-per-byte limit; returns (path, count)."""
     docs = read_documents(path)
     characters = sum(len(d) for d in docs)
     if characters < MIN_CHARACTERS and verify:
         raise ConfigError(
-            f"{path} holds only {characters} characters of text; perplexity on so little is noise",
+            f"{path} holds only {characters} characters of text; bits per byte on so little "
+            "is noise",
             hint=f"import at least {MIN_CHARACTERS} characters, or pass --no-verify",
         )
-    meta = {"name": name, "source": str(path), "documents": len(docs), "characters": characters}
+    if not 0 < max_bits_per_byte <= 8:
+        raise UsageError(f"a bits-per-byte limit of {max_bits_per_byte:g} is outside (0, 8]")
+    meta = {
+        "name": name,
+        "source": str(path),
+        "documents": len(docs),
+        "characters": characters,
+        "bytes": sum(len(d.encode("utf-8")) for d in docs),
+        "max_bits_per_byte": max_bits_per_byte,
+    }
     return save_texts(data_dir / name, docs, np.zeros(0, dtype=np.int64), meta), len(docs)
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from evaluator.benchmarks.scoring.labels import is_number, label_key
 from evaluator.benchmarks.scoring.metrics import score
 
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
@@ -57,26 +57,11 @@ def _numbers(values: list[str], what: str) -> NDArray[Any]:
     try:
         array = np.array([float(v) for v in values], dtype=np.float64)
     except ValueError:
-        bad = next(v for v in values if not _is_float(v))
+        bad = next(v for v in values if not is_number(v))
         raise SubmissionInvalid(f"{what} holds a non-numeric value {bad[:40]!r}") from None
     if not np.isfinite(array).all():
         raise SubmissionInvalid(f"{what} holds NaN or infinite values")
     return array
-
-
-def _is_float(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _same_label(value: str) -> str:
-    # "1" and "1.0" are the same class; "True" and "true" too.
-    if _is_float(value) and math.isfinite(float(value)) and float(value).is_integer():
-        return str(int(float(value)))
-    return value.lower()
 
 
 def aligned(solution: Table, submission: Table) -> list[str]:
@@ -100,8 +85,8 @@ def score_submission(metric: str, solution: Table, submission: Table) -> float:
     """The competition metric of ``submission`` against ``solution``."""
     predicted = aligned(solution, submission)
     if metric in LABEL_METRICS:
-        truth_labels = [_same_label(v) for v in solution.values]
-        pred_labels = [_same_label(v) for v in predicted]
+        truth_labels = [label_key(v) for v in solution.values]
+        pred_labels = [label_key(v) for v in predicted]
         classes = {c: i for i, c in enumerate(sorted(set(truth_labels) | set(pred_labels)))}
         truth = np.array([classes[v] for v in truth_labels])
         pred = np.array([classes[v] for v in pred_labels])

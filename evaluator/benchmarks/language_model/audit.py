@@ -1,9 +1,14 @@
-"""Language-model scoring and audits (pure numpy; no Docker).
+"""Scoring output and audits of a language model (pure numpy and scipy; no Docker).
 
-Perplexity comes from the true-token log-probabilities of pass 1. The audit
-positions are drawn only after pass 1 is in, so a model cannot prepare for
-them; pass 2 returns full distributions there, which must be normalised
-(logsumexp ~ 0), agree with pass 1, and not change when later tokens change.
+The scoring step reports the true-token log-probability of every position. The
+audit positions are drawn only after that output is on the host, so a model
+cannot prepare for them. Two further steps, in separate containers, return the
+full distribution at those positions: one for the original windows, one for
+windows whose later tokens were replaced by the tokens of another window.
+Neither ever sees the other's windows, so a model cannot pair them. The
+distributions must be normalised (logsumexp = 0), agree with the scoring step,
+and agree with each other (what comes after position t must not change the
+prediction at t).
 """
 
 from __future__ import annotations
@@ -14,55 +19,38 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import logsumexp
 
-#: Fewer than this many characters per token on average is no tokenizer of text.
-MAX_CHARS_PER_TOKEN = 32.0
-
-
-def logsumexp(rows: NDArray[Any]) -> NDArray[Any]:
-    """Row-wise log(sum(exp(x))), stable for large values."""
-    top = rows.max(axis=1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    out: NDArray[Any] = np.log(np.exp(rows - top).sum(axis=1)) + top[:, 0]
-    return out
+from evaluator.benchmarks.language_model.tokens import Windows
 
 
-class Pass1Invalid(ValueError):
-    """Pass-1 output cannot be scored; the message says why."""
+class ScoresInvalid(ValueError):
+    """The scoring step's output cannot be used; the message says why."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pass1:
-    """Validated pass-1 output."""
+class Scored:
+    """Validated scoring output."""
 
-    windows: NDArray[Any]
-    """(W, T) token ids; positions at or beyond ``lengths`` are padding."""
-    lengths: NDArray[Any]
-    gathered: NDArray[Any]
-    """(W, T-1) log p(token t+1 | tokens 0..t); NaN where not predicted."""
+    windows: Windows
+    gathered: NDArray[np.float64]
+    """(W, T-1) log p(token t+1 | tokens 0..t) in nats; NaN where nothing is predicted."""
     vocab_size: int
-    tokens: int
-    """Tokens of all texts together, as the learner's encode produced them."""
 
-
-@dataclass(frozen=True, kw_only=True)
-class Scores:
-    """Perplexity per token and bits per character."""
-
-    perplexity: float
-    bits_per_char: float
-    mean_nll: float
-    predicted: int
+    @property
+    def predicted(self) -> int:
+        """How many tokens were predicted (every token but the first of each text)."""
+        return int(np.isfinite(self.gathered).sum())
 
 
 @dataclass(frozen=True, kw_only=True)
 class AuditPlan:
-    """Positions chosen after pass 1 and the perturbed windows that test causality."""
+    """Positions drawn after scoring, and the two sets of windows that test them."""
 
-    window_index: NDArray[Any]
-    position: NDArray[Any]
-    windows: NDArray[Any]
-    perturbed: NDArray[Any]
+    window_index: NDArray[np.int64]
+    position: NDArray[np.int64]
+    original: NDArray[np.int64]
+    perturbed: NDArray[np.int64]
     seed: int
 
 
@@ -76,127 +64,110 @@ class AuditResult:
     problems: tuple[str, ...]
 
 
-def validate_pass1(
-    windows: NDArray[Any],
-    lengths: NDArray[Any],
-    gathered: NDArray[Any],
-    *,
-    vocab_size: int,
-    tokens: int,
-    characters: int,
-    context: int,
-    tolerance: float,
-) -> Pass1:
-    """Check shapes, ranges and values of pass 1 (it was written by the sandbox)."""
-    if vocab_size < 2:
-        raise Pass1Invalid(f"vocab_size is {vocab_size}; a language model needs at least 2")
-    if windows.ndim != 2 or windows.shape[1] != context or not len(windows):
-        raise Pass1Invalid(f"no token windows of length {context} came back")
-    if lengths.shape != (len(windows),) or gathered.shape != (len(windows), context - 1):
-        raise Pass1Invalid("pass-1 arrays do not fit together")
-    if not np.issubdtype(windows.dtype, np.integer) or windows.min() < 0:
-        raise Pass1Invalid("token ids must be non-negative integers")
-    if windows.max() >= vocab_size:
-        raise Pass1Invalid(f"token ids reach {windows.max()}, beyond vocab_size {vocab_size}")
-    if lengths.min() < 2 or lengths.max() > context:
-        raise Pass1Invalid("window lengths are out of range")
-    mask = np.arange(context - 1)[None, :] < (lengths[:, None] - 1)
+def predicted_mask(windows: Windows) -> NDArray[np.bool_]:
+    """(W, T-1): True where a window predicts its next token."""
+    context = windows.grid.shape[1]
+    return np.arange(context - 1)[None, :] < (windows.lengths[:, None] - 1)
+
+
+def check_scores(
+    windows: Windows, gathered: NDArray[Any], *, vocab_size: int, tolerance: float
+) -> Scored:
+    """Shapes and values of the scoring step's output (written in the sandbox)."""
+    expected = (len(windows.grid), windows.grid.shape[1] - 1)
+    if gathered.shape != expected or gathered.dtype.kind != "f":
+        raise ScoresInvalid(f"scores of shape {gathered.shape} came back, expected {expected}")
+    mask = predicted_mask(windows)
     values = gathered[mask]
     if not np.isfinite(values).all():
-        raise Pass1Invalid("some true-token log-probabilities are NaN or infinite")
-    if values.max() > tolerance:
-        raise Pass1Invalid(
+        raise ScoresInvalid("some true-token log-probabilities are NaN or infinite")
+    if values.size and values.max() > tolerance:
+        raise ScoresInvalid(
             f"a log-probability is {values.max():.4g} > 0: logprobs must return log-softmax"
         )
-    if tokens * MAX_CHARS_PER_TOKEN < characters or len(np.unique(windows[:, 0])) < 2:
-        raise Pass1Invalid(
-            f"encode turned {characters} characters into {tokens} tokens: that tokenizer "
-            "throws the text away"
-        )
-    return Pass1(
-        windows=windows.astype(np.int64),
-        lengths=lengths.astype(np.int64),
-        gathered=np.where(mask, gathered, np.nan),
+    return Scored(
+        windows=windows,
+        gathered=np.where(mask, gathered, np.nan).astype(np.float64),
         vocab_size=vocab_size,
-        tokens=tokens,
     )
 
 
-def score_pass1(result: Pass1, characters: int) -> Scores:
-    """Per-token perplexity, and bits per character (tokenizer-independent)."""
-    values = result.gathered[np.isfinite(result.gathered)]
-    mean_nll = float(-values.mean())
-    # Bits per token times tokens per character; the first token of each text is not
-    # predicted, so the mean over predicted tokens stands in for it.
-    bits_per_char = mean_nll / math.log(2) * result.tokens / max(characters, 1)
-    return Scores(
-        perplexity=math.exp(mean_nll),
-        bits_per_char=bits_per_char,
-        mean_nll=mean_nll,
-        predicted=len(values),
-    )
+def plan_audit(scored: Scored, *, positions: int, seed: int) -> AuditPlan:
+    """Draw audit positions among predicted ones; perturb every token after each.
 
-
-def plan_audit(result: Pass1, *, positions: int, seed: int) -> AuditPlan:
-    """Draw audit positions among predicted ones, and perturb every token after each."""
+    The later tokens come from another window (so the perturbed window looks like
+    text), shifted where they happen to equal the original.
+    """
     rng = np.random.default_rng(seed)
-    rows, cols = np.nonzero(np.isfinite(result.gathered))
+    rows, cols = np.nonzero(np.isfinite(scored.gathered))
     pick = rng.choice(len(rows), size=min(positions, len(rows)), replace=False)
     window_index, position = rows[pick], cols[pick]
-    windows = result.windows[window_index].copy()
-    perturbed = windows.copy()
-    context = windows.shape[1]
-    for i, t in enumerate(position):
-        later = np.arange(t + 1, context)
-        # A shift by 1..V-1 modulo V changes every later token, whatever it was.
-        shift = rng.integers(1, result.vocab_size, size=len(later))
-        perturbed[i, later] = (windows[i, later] + shift) % result.vocab_size
+    grid = scored.windows.grid
+    original = grid[window_index].copy()
+    donors = grid[rng.integers(len(grid), size=len(pick))]
+    perturbed = original.copy()
+    later = np.arange(grid.shape[1])[None, :] > position[:, None]
+    shift = rng.integers(1, scored.vocab_size, size=original.shape)
+    same = donors == original
+    replacement = np.where(same, (original + shift) % scored.vocab_size, donors)
+    perturbed[later] = replacement[later]
     return AuditPlan(
-        window_index=window_index,
-        position=position,
-        windows=windows,
+        window_index=window_index.astype(np.int64),
+        position=position.astype(np.int64),
+        original=original,
         perturbed=perturbed,
         seed=seed,
     )
 
 
+def _shape_problem(plan: AuditPlan, vocab_size: int, *rows: NDArray[Any]) -> AuditResult | None:
+    expected = (len(plan.position), vocab_size)
+    for got in rows:
+        if got.shape != expected:
+            return AuditResult(
+                normalisation_max=math.inf,
+                consistency_max=math.inf,
+                causality_max=math.inf,
+                problems=(f"the audit returned distributions of shape {got.shape}, "
+                          f"expected {expected}",),
+            )  # fmt: skip
+    return None
+
+
+def _worst(values: NDArray[Any]) -> float:
+    return float(np.nan_to_num(values, nan=np.inf).max()) if values.size else 0.0
+
+
 def audit(
-    result: Pass1,
+    scored: Scored,
     plan: AuditPlan,
-    rows: NDArray[Any],
-    rows_perturbed: NDArray[Any],
+    original: NDArray[Any],
+    perturbed: NDArray[Any],
     *,
     tolerance: float,
 ) -> AuditResult:
-    """Normalisation, pass-1 consistency and causality at the planned positions."""
-    expected = (len(plan.position), result.vocab_size)
-    if rows.shape != expected or rows_perturbed.shape != expected:
-        return AuditResult(
-            normalisation_max=math.inf,
-            consistency_max=math.inf,
-            causality_max=math.inf,
-            problems=(f"pass 2 returned distributions of shape {rows.shape}, expected {expected}",),
-        )
-    problems: list[str] = []
+    """Normalisation, agreement with the scoring step, and causality at the planned positions."""
+    bad_shape = _shape_problem(plan, scored.vocab_size, original, perturbed)
+    if bad_shape is not None:
+        return bad_shape
     with np.errstate(invalid="ignore", over="ignore"):
-        lse = logsumexp(rows)
-        normalisation = np.abs(lse)
-        true_next = plan.windows[np.arange(len(plan.position)), plan.position + 1]
-        reported = result.gathered[plan.window_index, plan.position]
-        consistency = np.abs(rows[np.arange(len(true_next)), true_next] - reported)
-        causality = np.abs(rows - rows_perturbed).max(axis=1)
-    norm_max, cons_max, caus_max = (
-        float(np.nan_to_num(a, nan=np.inf).max()) for a in (normalisation, consistency, causality)
-    )
+        lse = np.concatenate([logsumexp(original, axis=1), logsumexp(perturbed, axis=1)])
+        true_next = plan.original[np.arange(len(plan.position)), plan.position + 1]
+        reported = scored.gathered[plan.window_index, plan.position]
+        consistency = np.abs(original[np.arange(len(true_next)), true_next] - reported)
+        causality = np.abs(original - perturbed).max(axis=1)
+    norm_max = _worst(np.abs(lse))
+    cons_max, caus_max = _worst(consistency), _worst(causality)
+    problems: list[str] = []
     if norm_max > tolerance:
-        worst = int(np.nan_to_num(normalisation, nan=np.inf).argmax())
+        worst = float(lse[int(np.nan_to_num(np.abs(lse), nan=np.inf).argmax())])
         problems.append(
-            f"distributions are not normalised: logsumexp is {lse[worst]:.4g} at a sampled "
-            f"position (should be 0); return log_softmax, not raw scores"
+            f"distributions are not normalised: logsumexp is {worst:.4g} at a sampled "
+            "position (should be 0); return log_softmax, not raw scores"
         )
     if cons_max > tolerance:
         problems.append(
-            f"pass-1 log-probabilities disagree with the full distributions by up to "
+            f"the scored log-probabilities disagree with the full distributions by up to "
             f"{cons_max:.4g} nats: the reported true-token log-probs are not the model's"
         )
     if caus_max > tolerance:

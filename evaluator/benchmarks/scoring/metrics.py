@@ -21,7 +21,9 @@ def _skm() -> ModuleType:
 
 
 #: Metrics where smaller is better, whatever a definition says by default.
-LOWER_IS_BETTER = frozenset({"rmse", "rmsle", "mae", "perplexity", "bits_per_char", "log_loss"})
+LOWER_IS_BETTER = frozenset(
+    {"rmse", "rmsle", "mae", "log_loss", "bits_per_byte", "byte_perplexity", "word_perplexity"}
+)
 
 
 def _accuracy(y: NDArray[Any], pred: NDArray[Any]) -> float:
