@@ -37,12 +37,15 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     ) not in ("", "0")
 
 
-def write_tree(root: Path, files: Mapping[str, str]) -> Path:
-    """Write ``{relative path: text}`` under ``root``."""
-    for name, text in files.items():
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write ``{relative path: text or bytes}`` under ``root``."""
+    for name, content in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
     return root
 
 

@@ -66,9 +66,13 @@ class Scan:
     def search(self, data: bytes, where: str, overlap: bytes = b"") -> bytes:
         """Look for every needle in ``overlap + data``; returns the tail to carry over."""
         window = overlap + data
-        found = {example for example, needle in self.needles if needle in window}
-        if found:
-            self.hits.setdefault(where, set()).update(found)
+        found = self.hits.setdefault(where, set())
+        for example, needle in self.needles:
+            # One form of an example is enough: its other forms need not be searched.
+            if example not in found and needle in window:
+                found.add(example)
+        if not found:
+            del self.hits[where]
         longest = max((len(n) for _, n in self.needles), default=1)
         return window[-(longest - 1) :] if longest > 1 else b""
 
@@ -154,7 +158,7 @@ def scan_blob(scan: Scan, data: bytes, where: str, depth: int = 0) -> None:
         for name, member in _members(kind, data):
             _unpack(scan, member, f"{where}!{name}", depth + 1)
         return
-    _unpack(scan, _decompressor(kind, io.BytesIO(data)), f"{where}!{kind}", depth + 1)
+    _unpack(scan, _decompressor(kind, io.BytesIO(data)), where, depth + 1)
 
 
 def _unpack(scan: Scan, handle: IO[bytes], where: str, depth: int) -> None:
@@ -179,7 +183,7 @@ def scan_file(scan: Scan, path: Path, where: str) -> None:
         kind = _kind(handle.read(512))
         if kind in ("gzip", "bz2", "xz"):
             handle.seek(0)
-            _stream(scan, _decompressor(kind, handle), f"{where}!{kind}")
+            _stream(scan, _decompressor(kind, handle), where)
 
 
 def scan_tree(
@@ -206,6 +210,16 @@ def scan_tree(
                 continue
 
 
+def install_roots() -> list[Path]:
+    """Where installed packages live: the virtual environment of this interpreter (found by
+    its ``pyvenv.cfg``, since ``-S`` leaves ``sys.prefix`` at the base) and the prefix."""
+    roots = [Path(sys.prefix)]
+    venv = Path(sys.executable).parent.parent
+    if (venv / "pyvenv.cfg").is_file() and venv not in roots:
+        roots.insert(0, venv)
+    return roots
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="find fingerprints of hidden data in files")
     parser.add_argument("--needles", type=Path, required=True)
@@ -217,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = json.loads(args.needles.read_text(encoding="utf-8"))
     needles = [(int(e), base64.b64decode(n)) for e, n in payload["needles"]]
     scan = Scan(needles=needles, budget=args.budget)
-    roots = args.root or [Path(sys.prefix)]
+    roots = args.root or install_roots()
     for root in roots:
         scan_tree(scan, root, since=args.since, absolute=True)
     result = {
