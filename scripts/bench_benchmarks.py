@@ -171,7 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=["perturbation", "lookup", "language-model"])
     parser.add_argument("--seeds", type=int, default=3, help="seeds at the default amplitude")
-    parser.add_argument("--steps", type=int, default=250, help="GPT training steps")
+    parser.add_argument("--steps", type=int, default=120, help="GPT training steps")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)

@@ -172,7 +172,7 @@ import lm
 
 torch.manual_seed(0)
 data = torch.tensor(list(Path("/workspace/train.txt").read_bytes()), dtype=torch.long)
-optimiser = torch.optim.AdamW(lm.MODEL.parameters(), lr=3e-3)
+optimiser = torch.optim.AdamW(lm.MODEL.parameters(), lr=1e-2)
 lm.MODEL.train()
 started = time.time()
 steps = int(sys.argv[1])
@@ -224,20 +224,31 @@ def logprobs(tokens):
     return out
 """
 
-# Reads the held-out text where the old harness put it and predicts it perfectly.
+# Reads the held-out text where the old harness put it and predicts it perfectly, looking
+# only at tokens up to t (so it stays causal and consistent when the audit re-asks).
 ORACLE = """\
 import json
 import os
+
 
 def _held_out():
     for folder in ("/bench/inputs", "/bench", "/tmp", "/workspace"):
         path = os.path.join(folder, "texts.json")
         if os.path.exists(path):
-            return [t.encode() for t in json.load(open(path))["texts"]]
+            with open(path) as handle:
+                return [t.encode() for t in json.load(handle)["texts"]]
     return None
 
 
 TEXTS = _held_out()
+
+
+def _next_byte(prefix):
+    for text in TEXTS:
+        where = text.find(prefix)
+        if where >= 0 and where + len(prefix) < len(text):
+            return text[where + len(prefix)]
+    return None
 
 
 def logprobs(tokens):
@@ -245,16 +256,12 @@ def logprobs(tokens):
     if TEXTS is None:
         return out
     for b, row in enumerate(tokens):
-        for text in TEXTS:
-            where = text.find(bytes(int(t) for t in row[:8]))
-            if where < 0:
-                continue
-            for t in range(len(row) - 1):
-                if where + t + 1 < len(text):
-                    out[b, t] = np.log(np.full(256, 1e-6))
-                    out[b, t, text[where + t + 1]] = 0.0
-                    out[b, t] = log_softmax(out[b, t])
-            break
+        for t in range(len(row)):
+            following = _next_byte(bytes(int(v) for v in row[: t + 1]))
+            if following is not None:
+                out[b, t] = np.log(np.full(256, 1e-6))
+                out[b, t, following] = 0.0
+                out[b, t] = log_softmax(out[b, t])
     return out
 """
 
