@@ -145,6 +145,7 @@ class GPT(nn.Module):
         return self.head(self.norm(self.blocks(x)))
 
 
+torch.manual_seed(0)  # the same initial weights every time, so training is repeatable
 MODEL = GPT()
 _weights = Path(__file__).with_name("weights.pt")
 if _weights.is_file():
