@@ -123,18 +123,23 @@ def sandbox_setup(base: str | None, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["report", "review"]))
+@click.argument("name", type=click.Choice(["report", "review", "benchmark"]))
 def schema(name: str) -> None:
     """Print the JSON Schema of a document the evaluator reads or writes.
 
-    report: report.json; review: the LLM review's answer.
+    report: report.json; review: the LLM review's answer; benchmark: a benchmark definition.
     """
     import json
 
+    from evaluator.benchmarks.definition import definition_json_schema
     from evaluator.model.report import report_json_schema
     from evaluator.review.answer import review_json_schema
 
-    schemas = {"report": report_json_schema, "review": review_json_schema}
+    schemas = {
+        "report": report_json_schema,
+        "review": review_json_schema,
+        "benchmark": definition_json_schema,
+    }
     click.echo(json.dumps(schemas[name](), indent=2))
 
 

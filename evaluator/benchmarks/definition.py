@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError
@@ -174,6 +174,11 @@ class BenchmarkDefinition(FrozenModel):
         description="Leaderboard metric direction per competition slug, for exports without "
         "a Rank column (default: higher is better).",
     )
+
+
+def definition_json_schema() -> dict[str, Any]:
+    """JSON Schema of ``benchmarks/<name>/benchmark.yaml`` (``capstone-eval schema benchmark``)."""
+    return BenchmarkDefinition.model_json_schema()
 
 
 def benchmarks_root() -> Path:

@@ -88,5 +88,5 @@ def list_benchmarks(config: EvaluatorConfig) -> int:
             state = "data imported"
         else:
             state = f"needs `capstone-eval data import {name} PATH`"
-        click.echo(f"{name:20} {definition.metric} {op} {definition.threshold:g}  ({state})")
+        click.echo(f"{name:24} {definition.metric} {op} {definition.threshold:g}  ({state})")
     return 0
