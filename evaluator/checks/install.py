@@ -30,7 +30,7 @@ from evaluator.intake.dependencies import DependencyPlan, Refusal
 from evaluator.model.report import CheckResult, Fault, Finding, MetricValue, Status
 from evaluator.progress import ProgressFn
 from evaluator.sandbox.engine import DockerEngine
-from evaluator.sandbox.interpreters import SandboxTarget, choose_target
+from evaluator.sandbox.interpreters import SandboxTarget, choose_target, unbuilt_fit
 
 LOG_TAIL = 6000
 LOCK_CONFLICT = (
@@ -185,13 +185,13 @@ def _resolve(
 def _build_layer(
     engine: DockerEngine,
     facts: _Facts,
+    resolution: Resolution,
     target: SandboxTarget,
     config: EvaluatorConfig,
     work: Path,
 ) -> InstallOutcome:
     """Download what the cache lacks, install it with no network, commit the layer."""
-    assert facts.resolution is not None  # noqa: S101 - set by the caller
-    wheels = facts.resolution.wheels
+    wheels = resolution.wheels
     cache = WheelCache(root=config.wheel_cache)
     fetched = download(wheels, target=target, cache=cache, pip=_host_pip(config), workdir=work)
     if isinstance(fetched, PipFailure):
@@ -226,7 +226,7 @@ def _settled_without_index(facts: _Facts, target: SandboxTarget) -> InstallOutco
         return InstallOutcome(image=target.image, target=target, check=check)
     if plan.to_resolve:
         return None
-    facts.metrics |= {"installed": 0, "preinstalled": len(plan.preinstalled), "cached": True}
+    facts.metrics["installed"] = 0
     summary = (
         f"nothing to install beyond the preinstalled stack ({target.label})"
         if facts.plan.requirements
@@ -235,6 +235,50 @@ def _settled_without_index(facts: _Facts, target: SandboxTarget) -> InstallOutco
     return InstallOutcome(
         image=target.image, target=target, check=facts.result(Status.PASS, summary)
     )
+
+
+def _no_interpreter(facts: _Facts, reason: str, targets: tuple[SandboxTarget, ...]) -> CheckResult:
+    """No built image fits: the learner's problem, unless a supported one is merely unbuilt."""
+    missing = unbuilt_fit(facts.plan.python, targets)
+    if missing is None:
+        return facts.result(Status.FAIL, reason)
+    summary = (
+        f"{reason}; Python {missing} would fit but its sandbox image is not built "
+        f"(run `capstone-eval sandbox setup --python {missing}`)"
+    )
+    return facts.result(Status.ERROR, summary, Fault.OPERATOR)
+
+
+def _install_resolved(
+    engine: DockerEngine,
+    facts: _Facts,
+    resolution: Resolution,
+    target: SandboxTarget,
+    config: EvaluatorConfig,
+    work: Path,
+    progress: ProgressFn,
+) -> InstallOutcome:
+    """Refuse CUDA-only wheel sets, reuse the layer of this wheel set, or build it."""
+    wheels = resolution.wheels
+    facts.metrics["installed"] = len(wheels)
+    gpu = sorted(w.name for w in wheels if is_gpu_only(w.name))
+    if gpu:
+        summary = (
+            f"your requirements pull CUDA-only packages ({', '.join(gpu[:5])}): the sandbox "
+            "is CPU-only; depend on CPU builds"
+        )
+        return InstallOutcome(
+            image=target.image, target=target, check=facts.result(Status.FAIL, summary)
+        )
+    tag = layer_tag(target, wheels)
+    if engine.image_id(tag):
+        facts.metrics |= {"cached": True, "downloaded_bytes": 0}
+        summary = f"{len(wheels)} package(s) installed for {target.label} (cached layer)"
+        check = facts.result(Status.PASS, summary)
+        return InstallOutcome(image=tag, target=target, check=check, cached=True)
+    facts.metrics["cached"] = False
+    progress(f"installing {len(wheels)} wheel(s) offline (network: none)")
+    return _build_layer(engine, facts, resolution, target, config, work)
 
 
 def install_dependencies(
@@ -250,10 +294,13 @@ def install_dependencies(
     facts = _Facts(plan=plan)
     choice = choose_target(plan.python, targets, default=default)
     if choice.target is None:
-        return InstallOutcome(image=default.image, check=facts.result(Status.FAIL, choice.reason))
+        return InstallOutcome(
+            image=default.image, check=_no_interpreter(facts, choice.reason, targets)
+        )
     target = facts.target = choice.target
     facts.why_python = choice.reason
     facts.install = plan_install(plan, target)
+    facts.metrics["preinstalled"] = len(facts.install.preinstalled)
     settled = _settled_without_index(facts, target)
     if settled is not None:
         return settled
@@ -261,30 +308,7 @@ def install_dependencies(
     with tempfile.TemporaryDirectory(prefix="capstone-deps-") as tmp:
         found = _resolve(facts, facts.install, target, config, Path(tmp))
         if isinstance(found, PipFailure):
-            return InstallOutcome(
-                image=target.image, target=target, check=_pip_failure(facts, found)
-            )
+            check = _pip_failure(facts, found)
+            return InstallOutcome(image=target.image, target=target, check=check)
         facts.resolution = found
-        facts.metrics |= {
-            "installed": len(found.wheels),
-            "preinstalled": len(facts.install.preinstalled),
-        }
-        gpu = sorted(w.name for w in found.wheels if is_gpu_only(w.name))
-        if gpu:
-            summary = (
-                f"your requirements pull CUDA-only packages ({', '.join(gpu[:5])}): the "
-                "sandbox is CPU-only; depend on CPU builds"
-            )
-            return InstallOutcome(
-                image=target.image, target=target, check=facts.result(Status.FAIL, summary)
-            )
-        tag = layer_tag(target, found.wheels)
-        if engine.image_id(tag):
-            facts.metrics |= {"cached": True, "downloaded_bytes": 0}
-            summary = f"{len(found.wheels)} package(s) installed for {target.label} (cached layer)"
-            return InstallOutcome(
-                image=tag, target=target, check=facts.result(Status.PASS, summary), cached=True
-            )
-        facts.metrics["cached"] = False
-        progress(f"installing {len(found.wheels)} wheel(s) offline (network: none)")
-        return _build_layer(engine, facts, target, config, Path(tmp))
+        return _install_resolved(engine, facts, found, target, config, Path(tmp), progress)

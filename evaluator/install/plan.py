@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from evaluator.install.stubs import NOT_STUBBED
 from evaluator.intake.dependencies import Declared, DependencyPlan
 from evaluator.sandbox.interpreters import SandboxTarget
 
@@ -82,7 +83,7 @@ def plan_install(plan: DependencyPlan, target: SandboxTarget) -> InstallPlan:
             skipped.append(f"{item.text} ({item.origin}): not for {target.label}")
         elif is_gpu_only(name):
             gpu.append(f"{item.text} ({item.origin}): CUDA-only, not installed in the CPU sandbox")
-        elif name not in target.stack:
+        elif name not in target.stack or name in NOT_STUBBED:
             to_resolve.append(item)
         elif not requirement.specifier.contains(target.stack[name], prereleases=True):
             conflicts.append(
@@ -114,7 +115,7 @@ def _lock_constraints(
     lines: list[str] = []
     overridden: list[str] = []
     for name, found in sorted(versions.items()):
-        if name in target.stack:
+        if name in target.stack and name not in NOT_STUBBED:
             if found != {target.stack[name]}:
                 overridden.append(f"{name} {'/'.join(sorted(found))}")
         elif len(found) == 1 and not is_gpu_only(name):

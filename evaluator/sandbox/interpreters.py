@@ -154,3 +154,16 @@ def choose_target(
     if wished:
         reason += f" ({wished[0].specifier} from {wished[0].origin} is not offered)"
     return Choice(target=fitting[-1], reason=reason)
+
+
+def unbuilt_fit(asks: Sequence[PythonAsk], built: Sequence[SandboxTarget]) -> str | None:
+    """A supported interpreter that the required asks allow but this engine lacks (pure)."""
+    required = [a for a in asks if a.required]
+    have = {t.minor for t in built}
+    for minor in reversed(list(INTERPRETERS)):
+        candidates = (f"{minor}.0", f"{minor}.100")
+        if minor not in have and any(
+            all(a.specifier.contains(v, prereleases=True) for a in required) for v in candidates
+        ):
+            return minor
+    return None

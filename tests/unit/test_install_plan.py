@@ -25,12 +25,14 @@ from evaluator.sandbox.interpreters import (
     choose_target,
     interpreter_image,
     parse_target,
+    unbuilt_fit,
 )
 from evaluator.sandbox.spec import container_kwargs
 from tests.conftest import write_tree
 
 
 def target(python="3.11.2", **stack) -> SandboxTarget:
+    stack.setdefault("setuptools", "65.5.0")
     cp = "cp" + "".join(python.split(".")[:2])
     return SandboxTarget(
         image=f"sandbox:{python}",
@@ -77,6 +79,12 @@ def test_no_interpreter_fits_names_the_offered_ones():
     )
 
 
+def test_an_unbuilt_interpreter_that_would_fit_is_named():
+    assert unbuilt_fit([ask(">=3.12")], (PY311,)) == "3.13"
+    assert unbuilt_fit([ask(">=3.12")], (PY311, PY313)) is None
+    assert unbuilt_fit([ask(">=3.14")], (PY311,)) is None
+
+
 def test_interpreter_images_derive_from_the_default_tag():
     assert interpreter_image("capstone-evaluator/sandbox:latest", "3.13") == (
         "capstone-evaluator/sandbox:latest-py3.13"
@@ -106,14 +114,14 @@ def test_plan_splits_by_the_preinstalled_stack(tmp_path):
     write_tree(
         tmp_path,
         {
-            "requirements.txt": "numpy>=2\nNumPy==1.21\npandas[excel]\nsix\n"
+            "requirements.txt": "numpy>=2\nNumPy==1.21\npandas[excel]\nsix\nsetuptools>=99\n"
             "pywin32; sys_platform == 'win32'\nnvidia-cublas-cu12\ntorch\n",
             "uv.lock": '[[package]]\nname = "numpy"\nversion = "1.26.4"\n'
             '[[package]]\nname = "six"\nversion = "1.16.0"\n',
         },
     )
     plan = plan_install(plan_dependencies(tmp_path), PY311)
-    assert [i.text for i in plan.to_resolve] == ["pandas[excel]", "six"]
+    assert [i.text for i in plan.to_resolve] == ["pandas[excel]", "six", "setuptools>=99"]
     assert [(p.name, p.version) for p in plan.preinstalled] == [
         ("numpy", "2.2.4"),
         ("torch", "2.13.0+cpu"),
