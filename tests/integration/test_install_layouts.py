@@ -17,7 +17,7 @@ from tests.install_support import evaluate_files, install_check
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
-def test_file(imports: str, checks: str = "") -> str:
+def module_text(imports: str, checks: str = "") -> str:
     """A test module importing ``imports`` and asserting ``checks``."""
     body = "\n    ".join(line for line in checks.splitlines() if line) or "pass"
     return f"import {imports}\n\n\ndef test_installed():\n    {body}\n"
@@ -27,11 +27,11 @@ LAYOUTS = {
     "poetry-groups": {
         "pyproject.toml": "[tool.poetry]\nname = 'app'\nversion = '0.1.0'\n"
         "[tool.poetry.dependencies]\npython = '^3.10'\ntabulate = '^0.9'\n"
-        "[tool.poetry.group.test.dependencies]\nattrs = '~23.2'\n"
+        "[tool.poetry.group.test.dependencies]\ncachetools = '~5.3'\n"
         "[tool.poetry.group.docs.dependencies]\nsphinx-not-wanted-4711 = '*'\n",
-        "tests/test_app.py": test_file(
-            "attrs, tabulate",
-            "assert attrs.__version__.startswith('23.2')\nassert tabulate.tabulate([[1]])",
+        "tests/test_app.py": module_text(
+            "cachetools, sys, tabulate",
+            "assert cachetools.__version__.startswith('5.3')\nassert sys.version_info[:2] == (3, 13)",
         ),
     },
     "uv-lock": {
@@ -40,7 +40,7 @@ LAYOUTS = {
         "uv.lock": 'version = 1\n[[package]]\nname = "sortedcontainers"\nversion = "2.3.0"\n'
         'source = { registry = "https://pypi.org/simple" }\n'
         '[[package]]\nname = "app"\nversion = "0.1"\nsource = { editable = "." }\n',
-        "tests/test_app.py": test_file(
+        "tests/test_app.py": module_text(
             "sortedcontainers, tomli", "assert sortedcontainers.__version__ == '2.3.0'"
         ),
     },
@@ -48,35 +48,35 @@ LAYOUTS = {
         "pyproject.toml": "[project]\nname = 'app'\nversion = '0.1'\ndependencies = ['toolz']\n"
         "[tool.pdm.dev-dependencies]\ntest = ['colorama']\n",
         "pdm.lock": '[[package]]\nname = "toolz"\nversion = "0.12.1"\n',
-        "tests/test_app.py": test_file("colorama, toolz", "assert toolz.__version__ == '0.12.1'"),
+        "tests/test_app.py": module_text("colorama, toolz", "assert toolz.__version__ == '0.12.1'"),
     },
     "pipfile": {
         "Pipfile": "[[source]]\nurl = 'https://pypi.org/simple'\nname = 'pypi'\n"
         "[packages]\ncachetools = '==5.3.3'\n[dev-packages]\nwcwidth = '*'\n",
-        "tests/test_app.py": test_file(
+        "tests/test_app.py": module_text(
             "cachetools, wcwidth", "assert cachetools.__version__ == '5.3.3'"
         ),
     },
     "setup-cfg": {
         "setup.cfg": "[metadata]\nname = app\n[options]\ninstall_requires =\n    idna>=3\n"
         "[options.extras_require]\ntest =\n    attrs\n",
-        "tests/test_app.py": test_file("attrs, idna"),
+        "tests/test_app.py": module_text("attrs, idna"),
     },
     "setup-py": {
         "setup.py": "from setuptools import setup\n\nREQUIRES = ['more-itertools>=10']\n"
         "setup(name='app', install_requires=REQUIRES, extras_require={'test': ['tomli']})\n",
-        "tests/test_app.py": test_file("more_itertools, tomli"),
+        "tests/test_app.py": module_text("more_itertools, tomli"),
     },
     "environment-yml": {
         "environment.yml": "name: app\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n"
         "  - numpy\n  - tabulate=0.9\n  - pip\n  - pip:\n    - sortedcontainers\n",
-        "tests/test_app.py": test_file("numpy, sortedcontainers, tabulate"),
+        "tests/test_app.py": module_text("numpy, sortedcontainers, tabulate"),
     },
     "nested-requirements": {
         "requirements.txt": "-r requirements/base.txt\n",
         "requirements/base.txt": "-r common.txt\ncolorama\n",
         "requirements/common.txt": "toolz==0.12.0\n",
-        "tests/test_app.py": test_file("colorama, toolz", "assert toolz.__version__ == '0.12.0'"),
+        "tests/test_app.py": module_text("colorama, toolz", "assert toolz.__version__ == '0.12.0'"),
     },
 }
 
@@ -102,8 +102,11 @@ def test_install_check_lists_packages_declarations_and_cache_hits(
     second = install_check(evaluate_files(tmp_path / "second", files, install_config, deps_layers))
     installed = {item["name"]: item for item in first.details["installed"]}
     assert installed["tabulate"]["declared_in"] == "pyproject.toml:6"
-    assert installed["attrs"]["version"].startswith("23.2")
-    assert first.details["python"]["version"].startswith("3.11")
+    assert installed["cachetools"]["version"].startswith("5.3")
+    assert installed["cachetools"]["declared_in"] == "pyproject.toml:8"
+    # Poetry's python = '^3.10' allows both interpreters: the newest runs it.
+    assert first.details["python"]["version"].startswith("3.13")
+    assert first.details["python"]["why"] == "the newest Python that pyproject.toml:5 allows"
     assert "pyproject.toml" in first.details["files"]
     assert first.metrics["cached"] is False and second.metrics["cached"] is True
     assert second.metrics["resolution_cached"] is True
@@ -116,7 +119,7 @@ def test_requires_python_312_runs_on_313(tmp_path, engine, install_config, needs
     files = {
         "pyproject.toml": "[project]\nname = 'organizer'\nversion = '1'\nrequires-python = '>=3.12'\n"
         "dependencies = ['attrs']\n",
-        "tests/test_app.py": test_file(
+        "tests/test_app.py": module_text(
             "sys, attrs, numpy, torch",
             "assert sys.version_info[:2] == (3, 13)\nassert torch.tensor([1]).sum() == 1",
         ),
@@ -139,7 +142,7 @@ def test_no_interpreter_fits(tmp_path, engine, install_config, deps_layers):
 
 
 def test_package_without_a_wheel_is_named(tmp_path, engine, install_config, deps_layers):
-    files = {"requirements.txt": "docopt==0.6.2\n", "tests/test_app.py": test_file("docopt")}
+    files = {"requirements.txt": "docopt==0.6.2\n", "tests/test_app.py": module_text("docopt")}
     report = evaluate_files(tmp_path / "sdist-only", files, install_config, deps_layers)
     install = install_check(report)
     assert install.status is Status.FAIL
@@ -152,7 +155,7 @@ def test_lock_that_contradicts_the_ranges_falls_back(tmp_path, engine, install_c
     files = {
         "pyproject.toml": "[project]\nname = 'app'\nversion = '0.1'\ndependencies = ['toolz>=0.12.1']\n",
         "pdm.lock": '[[package]]\nname = "toolz"\nversion = "0.11.2"\n',
-        "tests/test_app.py": test_file("toolz"),
+        "tests/test_app.py": module_text("toolz"),
     }
     install = install_check(
         evaluate_files(tmp_path / "stale-lock", files, install_config, deps_layers)
