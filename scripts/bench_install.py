@@ -27,9 +27,9 @@ from evaluator.install.cache import WheelCache
 from evaluator.intake.source import Source
 from evaluator.model.report import Report
 from evaluator.pipeline import EvaluationRequest, evaluate
+from evaluator.sandbox.debian import offline_base_tag
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.interpreters import interpreter_image
-from evaluator.sandbox.setup import offline_base_tag
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE = {
