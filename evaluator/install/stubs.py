@@ -11,6 +11,7 @@ metadata asks for, whose PyPI build would pull gigabytes of CUDA).
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def write_stub(
         "Tag: py3-none-any\n"
     )
     target = folder / f"{dist}-{version}-py3-none-any.whl"
-    partial = target.with_suffix(".partial")
+    partial = target.with_suffix(f".{os.getpid()}.partial")  # evaluations may run side by side
     with zipfile.ZipFile(partial, "w") as archive:
         archive.writestr(f"{info}/METADATA", _metadata(name, version, extras))
         archive.writestr(f"{info}/WHEEL", wheel)
