@@ -21,6 +21,7 @@ from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
+from evaluator.install.images import load_targets
 from evaluator.intake.dependencies import plan_dependencies
 from evaluator.intake.fetch_errors import shown_url
 from evaluator.intake.manifest import Manifest, load_manifest
@@ -47,8 +48,7 @@ from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presen
 from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
 from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
-
-DEFAULT_PYTHON = "3.11.0"
+from evaluator.sandbox.interpreters import SandboxTarget
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,7 +124,8 @@ class _Run:
     progress: ProgressFn
     clock: _Clock
     image_id: str
-    python_version: str
+    targets: tuple[SandboxTarget, ...]
+    """The interpreters built on this engine; the first is the default image's."""
     scratch: Path
     fetched: FetchedSource
     workspace: Workspace
@@ -148,6 +149,12 @@ class _Run:
     def image(self) -> str:
         """The image learner code runs in: the dependency layer when there is one."""
         return self.install.image if self.install is not None else self.config.sandbox_image
+
+    @property
+    def target(self) -> SandboxTarget:
+        """The interpreter the learner code runs on (the default until the install chose)."""
+        chosen = self.install.target if self.install is not None else None
+        return chosen or self.targets[0]
 
     @property
     def installed(self) -> bool:
@@ -188,9 +195,8 @@ def _step_install(run: _Run) -> None:
         run.progress("installing dependencies")
         run.install = install_dependencies(
             run.engine,
-            image=run.config.sandbox_image,
-            image_id=run.image_id,
-            python_version=run.python_version,
+            targets=run.targets,
+            default=run.targets[0],
             plan=plan_dependencies(run.root),
             config=run.config,
             progress=run.progress,
@@ -295,9 +301,10 @@ def _report(run: _Run) -> Report:
         source=run.fetched.info,
         timings=run.clock.timings(),
         sandbox=SandboxInfo(
-            image=run.config.sandbox_image,
-            image_id=run.image_id,
-            deps_image=run.image if run.image != run.config.sandbox_image else None,
+            image=run.target.image,
+            image_id=run.target.image_id,
+            deps_image=run.image if run.image != run.target.image else None,
+            python=run.target.python,
         ),
         checks=run.checks,
         review=run.review,
@@ -323,9 +330,7 @@ def evaluate(
     clock = _Clock()
     with clock.phase("engine"):
         engine = engine or DockerEngine.connect(config.docker_host)
-        image_id = engine.require_image(config.sandbox_image)
-        version_file = engine.read_file(config.sandbox_image, "/opt/sandbox/python-version")
-        python_version = (version_file or DEFAULT_PYTHON.encode()).decode().strip()
+        default, targets = load_targets(engine, config.sandbox_image)
     with tempfile.TemporaryDirectory(prefix="capstone-eval-") as tmp:
         with clock.phase("fetch"):
             fetched, workspace = _intake(request, config, Path(tmp), progress)
@@ -335,8 +340,8 @@ def evaluate(
             engine=engine,
             progress=progress,
             clock=clock,
-            image_id=image_id,
-            python_version=python_version,
+            image_id=default.image_id,
+            targets=targets,
             scratch=Path(tmp),
             fetched=fetched,
             workspace=workspace,

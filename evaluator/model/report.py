@@ -99,6 +99,10 @@ class SandboxInfo(FrozenModel):
     image: str
     image_id: str | None = None
     deps_image: str | None = None
+    python: str | None = Field(
+        default=None,
+        description="Python version the learner code ran on (the install step chose the image).",
+    )
 
 
 class Report(FrozenModel):
