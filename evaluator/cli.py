@@ -301,6 +301,21 @@ def worker(workers: int | None, log_format: str, verbose: bool) -> None:
     _exit(command.run, _config(), workers=workers, log_format=log_format, verbose=verbose)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@_LOG_FORMAT
+def serve(host: str, port: int, log_format: str) -> None:
+    """The GitHub App's webhook endpoint: POST /webhook, GET /healthz.
+
+    Needs GITHUB_WEBHOOK_SECRET; verified deliveries are queued for `capstone-eval
+    worker` and answered 202 at once.
+    """
+    from evaluator.commands import serve as command
+
+    _exit(command.run, _config(), host=host, port=port, log_format=log_format)
+
+
 # --- end of GitHub delivery and the job queue ---------------------------------------------------
 
 

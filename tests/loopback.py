@@ -98,16 +98,15 @@ def redis_server(folder: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-class WorkerProcess:
-    """``capstone-eval worker`` as a separate process, with its JSON log in a file."""
+class CliProcess:
+    """A ``capstone-eval`` command as a separate process, with its output in a file."""
 
-    def __init__(self, env: Mapping[str, str], log_path: Path, workers: int = 1) -> None:
+    def __init__(self, args: list[str], env: Mapping[str, str], log_path: Path) -> None:
         self.log_path = log_path
-        self.log = log_path.open("wb")
+        self.log = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [*CLI, "worker", "--workers", str(workers), "--log-format", "json"],
-            env=dict(env), stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
-        )  # fmt: skip
+            [*CLI, *args], env=dict(env), stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+        )
 
     @property
     def owner(self) -> str:
@@ -130,5 +129,37 @@ class WorkerProcess:
         self.log.close()
 
     def text(self) -> str:
-        """Everything the worker logged so far."""
+        """Everything the process logged so far."""
         return self.log_path.read_text(errors="replace")
+
+
+class WorkerProcess(CliProcess):
+    """``capstone-eval worker`` with JSON logs."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path, workers: int = 1) -> None:
+        super().__init__(["worker", "--workers", str(workers), "--log-format", "json"], env,
+                         log_path)  # fmt: skip
+
+
+class ServeProcess(CliProcess):
+    """``capstone-eval serve`` on a free port; ``url`` once it answers /healthz."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        super().__init__(["serve", "--port", str(self.port), "--log-format", "json"], env,
+                         log_path)  # fmt: skip
+        wait_for(self._healthy, timeout_s=30, what="capstone-eval serve")
+
+    @property
+    def url(self) -> str:
+        """http://127.0.0.1:PORT"""
+        return f"http://127.0.0.1:{self.port}"
+
+    def _healthy(self) -> bool:
+        if self.proc.poll() is not None:
+            pytest.fail(f"serve exited: {self.text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False

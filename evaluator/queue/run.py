@@ -120,6 +120,9 @@ class JobRunner:
             report = self._evaluate(job, sink)
         except (RetryLater, EngineUnavailable) as exc:
             return self._retry_later(record, sink, exc.message)
+        except ConfigError as exc:  # e.g. the App is not installed there: retrying won't help
+            _tell_failed(sink, job, exc.message)
+            return _finish(record, JobState.FAILED, error=str(exc))
         folder = self.queue.reports_dir / job.id
         base = self.config.github.report_url
         url = f"{base}/{job.id}/report.html" if base else None
@@ -134,7 +137,7 @@ class JobRunner:
 
     def _evaluate(self, job: Job, sink: ResultSink) -> Report:
         source = Source(
-            location=job.source.location, ref=job.source.ref, git_config=sink.git_config()
+            location=job.source.location, ref=job.source.ref, git_config=sink.git_config(job)
         )
         request = EvaluationRequest(source=source, capstone=job.source.capstone)
         started = now()
