@@ -56,7 +56,8 @@ class JobQueue:
     def open(cls, config: EvaluatorConfig) -> JobQueue:
         """The queue the configuration names (the embedded SQLite one by default)."""
         settings = config.queue
-        backend = open_backend(settings.resolved_url(config.data_dir), settings.name)
+        url = settings.resolved_url(config.data_dir)
+        backend = open_backend(url, settings.name, fsync=settings.fsync)
         return cls(backend, settings, config.data_dir / "queue" / "reports")
 
     @property
