@@ -4,6 +4,7 @@ the comment and check run with a second token, both narrowed to the one reposito
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 
 from github.GithubException import GithubException
@@ -43,7 +44,9 @@ class GitHubSink:
         self.options = parse_options(GitHubOptions, options, "github")
         self.config = config.github
 
+    @cached_property
     def _repo(self) -> Repository:
+        """The repository, through a publishing token (made once per job attempt)."""
         token = installation_token(
             self.config, self.options.installation_id, self.options.repository, PUBLISH
         )
@@ -59,7 +62,7 @@ class GitHubSink:
     def started(self, job: Job) -> None:
         """The check run goes in progress (GitHub unreachable: retried later)."""
         try:
-            start_check(self._repo(), self.config.check_name, self.options.head_sha)
+            start_check(self._repo, self.config.check_name, self.options.head_sha)
         except (GithubException, RequestException) as exc:
             raise RetryLater(f"GitHub: {exc}") from None
 
@@ -67,7 +70,7 @@ class GitHubSink:
         """The sticky comment and the completed check run with its annotations."""
         base = self.config.report_url
         publish_report(
-            self._repo(),
+            self._repo,
             report,
             check_name=self.config.check_name,
             head_sha=self.options.head_sha,
@@ -78,5 +81,5 @@ class GitHubSink:
 
     def failed(self, job: Job, message: str) -> None:
         """The check run is completed as failed with the reason."""
-        repo = self._repo()
+        repo = self._repo
         fail_check(start_check(repo, self.config.check_name, self.options.head_sha), message)
