@@ -160,8 +160,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=6)
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"machine: {os.cpu_count()} cores, load average {load} (other work shares them with "
-          "the load generator, the server and the workers)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load} (other work shares them with "
+        "the load generator, the server and the workers)"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-github-") as tmp:
         for name in ("ack", "comment", "throughput/w1", "throughput/w2"):
             (Path(tmp) / name).mkdir(parents=True)
