@@ -35,11 +35,20 @@ Reaper = Callable[[], int]
 
 
 def engine_reaper(config: EvaluatorConfig) -> Reaper:
-    """A reaper on the configured Docker engine (connects on first use)."""
+    """A reaper on the configured Docker engine (connected on first use, again after an
+    engine error)."""
     from evaluator.sandbox.engine import DockerEngine
 
+    engines: list[DockerEngine] = []
+
     def reap() -> int:
-        return DockerEngine.connect(config.docker_host).remove_leftovers()
+        if not engines:
+            engines.append(DockerEngine.connect(config.docker_host))
+        try:
+            return engines[0].remove_leftovers()
+        except Exception:
+            engines.clear()
+            raise
 
     return reap
 
