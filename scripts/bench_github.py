@@ -158,6 +158,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=3, help="Latency runs per queue backend.")
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
@@ -165,13 +166,16 @@ def main() -> None:
         "the load generator, the server and the workers)"
     )
     with tempfile.TemporaryDirectory(prefix="bench-github-") as tmp:
-        for name in ("ack", "comment", "throughput/w1", "throughput/w2"):
+        for name in ("comment", "throughput/w1", "throughput/w2"):
             (Path(tmp) / name).mkdir(parents=True)
-        bench_ack(Path(tmp) / "ack", args.rate, args.seconds)
+        for run in range(args.repeat):
+            (Path(tmp) / f"ack-{run}").mkdir()
+            bench_ack(Path(tmp) / f"ack-{run}", args.rate, args.seconds)
         if shutil.which("redis-server"):
             with redis_server(Path(tmp) / "redis", fsync_always=False) as redis:
-                (Path(tmp) / "ack-redis").mkdir()
-                bench_ack(Path(tmp) / "ack-redis", args.rate, args.seconds, redis.url)
+                for run in range(args.repeat):
+                    (Path(tmp) / f"ack-redis-{run}").mkdir()
+                    bench_ack(Path(tmp) / f"ack-redis-{run}", args.rate, args.seconds, redis.url)
         bench_comment(Path(tmp) / "comment")
         bench_throughput(Path(tmp) / "throughput", args.jobs)
 
