@@ -65,7 +65,7 @@ def bench_ack(tmp: Path, rate: float, seconds: float, queue_url: str = "") -> No
         local.session = session
         began = time.perf_counter()
         answer = session.post(hook, data=body, timeout=30, headers={
-            "X-GitHub-Event": "pull_request", "X-GitHub-Delivery": f"bench-{i}",
+            "X-GitHub-Event": "pull_request", "X-GitHub-Delivery": f"bench-{tmp.name}-{i}",
             "X-Hub-Signature-256": signature})  # fmt: skip
         return time.perf_counter() - began, answer.status_code
 
