@@ -74,12 +74,14 @@ def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: 
         clone_url = host.url("ada/organizer")
         serve = ServeProcess(env, tmp_path / "serve.log")
         hook = f"{serve.url}/webhook"
+        started = [serve]
         try:
             accepted = deliver(hook, pull_request("opened", first_sha, clone_url), delivery="d-1")
             assert accepted.status_code == 202
             serve.kill()  # the server goes down right after the acknowledgement ...
             serve = ServeProcess(env, tmp_path / "serve.log", port=serve.port)
             worker = WorkerProcess(env, tmp_path / "worker.log")  # ... the job is still there
+            started += [serve, worker]
             wait_for(lambda: _completed(fake, first_sha), timeout_s=120, what="first check run")
 
             second_sha = _push(learner, {"pkg/util.py": "import os\nimport sys\n"})
@@ -92,9 +94,8 @@ def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: 
             wait_for(lambda: _completed(fake, second_sha), timeout_s=120, what="second run")
             health = requests.get(f"{serve.url}/healthz", timeout=5).json()
         finally:
-            serve.stop()
-            if "worker" in locals():
-                worker.stop()
+            for process in started:
+                process.stop()
 
     assert (again.status_code, duplicate.json()["status"]) == (202, "duplicate")
     assert health["status"] == "ok"
