@@ -67,6 +67,8 @@ class FakeGitHub:
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    pull_heads: dict[int, str] = field(default_factory=dict)
+    """Head commit of each pull request (GET /pulls/N); a test sets it when it pushes."""
     requests: list[Recorded] = field(default_factory=list)
     url: str = ""
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
@@ -172,6 +174,13 @@ def _repo_route(
         fake.comments[cid] = {"id": cid, "issue": int(m[1]), "body": body["body"], "user": BOT,
                               "url": f"{base}/issues/comments/{cid}"}  # fmt: skip
         return 201, fake.comments[cid]
+    if m := re.fullmatch(r"pulls/(\d+)", rest):
+        if not fake.allows(token, repo, "pull_requests", "read"):
+            return _forbidden()
+        head = fake.pull_heads.get(int(m[1]))
+        if head is None:
+            return 404, {"message": "Not Found"}
+        return 200, {"number": int(m[1]), "url": f"{base}/pulls/{m[1]}", "head": {"sha": head}}
     if m := re.fullmatch(r"issues/comments/(\d+)", rest):
         if not fake.allows(token, repo, "pull_requests", "write"):
             return _forbidden()

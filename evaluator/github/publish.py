@@ -8,15 +8,20 @@ starts and ``completed`` with its annotations in batches of 50 at the end.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from github.CheckRun import CheckRun
+from github.GithubException import GithubException
 from github.Repository import Repository
 
 from evaluator.github.checkrun import OUTPUT_LIMIT, batches, check_annotations, conclusion, title
 from evaluator.model.report import Report
 from evaluator.reporting.render import render_markdown
+
+log = logging.getLogger(__name__)
 
 #: The first line of every comment the evaluator writes (see comment.md.j2).
 MARKER = "<!-- capstone-evaluator:comment -->"
@@ -56,20 +61,36 @@ def complete_check(
     run: CheckRun, report: Report, lang: str, *, report_url: str | None = None
 ) -> int:
     """Complete ``run`` with the verdict, the comment as summary and the annotations;
-    returns how many update requests the annotations took."""
+    returns how many update requests the annotations took.
+
+    Annotation paths come from learner files; should GitHub refuse a batch (422), the
+    run is completed without the rest of them rather than left in progress.
+    """
     summary = render_markdown(report, lang, report_url=report_url, limit=OUTPUT_LIMIT)
     output = {"title": title(report, lang), "summary": summary}
     parts = batches(check_annotations(report))
-    for part in parts[:-1]:
-        run.edit(output={**output, "annotations": part})
-    last = {**output, "annotations": parts[-1]} if parts[-1] else output
+    sent = 0
+    try:
+        for part in parts[:-1]:
+            run.edit(output={**output, "annotations": part})
+            sent += 1
+        last = {**output, "annotations": parts[-1]} if parts[-1] else output
+        _complete(run, report, last)
+    except GithubException as exc:
+        if exc.status != 422:
+            raise
+        log.warning("GitHub refused annotations of check run %s: %s", run.id, exc.data)
+        _complete(run, report, output)
+    return sent + 1
+
+
+def _complete(run: CheckRun, report: Report, output: Mapping[str, object]) -> None:
     run.edit(
         status="completed",
         conclusion=conclusion(report),
         completed_at=datetime.now(UTC),
-        output=last,
+        output=dict(output),
     )
-    return len(parts)
 
 
 def fail_check(run: CheckRun, message: str) -> None:
@@ -93,11 +114,19 @@ def publish_report(
     report_url: str | None = None,
     run: CheckRun | None = None,
 ) -> Published:
-    """The sticky comment (when there is a pull request) and the completed check run."""
+    """The sticky comment (when there is a pull request whose head is still ``head_sha``:
+    a late result of an older push never overwrites a newer one) and the check run."""
     comment_id = None
-    if pull_number is not None:
+    if pull_number is not None and _still_head(repo, pull_number, head_sha):
         body = render_markdown(report, lang, report_url=report_url)
         comment_id = upsert_comment(repo, pull_number, body)
     run = run or start_check(repo, check_name, head_sha)
     requests = complete_check(run, report, lang, report_url=report_url)
     return Published(comment_id=comment_id, check_run_id=int(run.id), annotation_requests=requests)
+
+
+def _still_head(repo: Repository, pull_number: int, head_sha: str) -> bool:
+    current = str(repo.get_pull(pull_number).head.sha)
+    if current != head_sha:
+        log.info("pull request %s moved on to %s: comment left to that push", pull_number, current)
+    return current == head_sha

@@ -61,6 +61,7 @@ def test_the_action_publishes_and_exits_by_the_verdict(
 ) -> None:
     write = {"checks": "write", "pull_requests": "write"}
     with fake_github(ghs_workflow=write) as fake:
+        fake.pull_heads[7] = SHA
         env = _runner_env(tmp_path, fake.url, checkout, fork=False)
         done = _action(env, "--sarif")
 

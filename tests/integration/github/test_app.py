@@ -4,9 +4,11 @@ evaluates in the real sandbox and publishes the sticky comment and the check run
 
 from __future__ import annotations
 
+import json
 import os
 from base64 import b64encode
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
@@ -14,7 +16,7 @@ import requests
 
 from evaluator.queue.model import JobState
 from tests.conftest import make_git_repo, write_tree
-from tests.fake_github import APP_ID, app_key, fake_github, git_host
+from tests.fake_github import APP_ID, FakeGitHub, app_key, fake_github, git_host
 from tests.integration.github.test_webhook import SECRET, deliver, pull_request
 from tests.integration.queue.conftest import open_queue
 from tests.loopback import ServeProcess, WorkerProcess, wait_for
@@ -54,9 +56,22 @@ def _push(repo: git.Repo, files: dict[str, str]) -> str:
     return repo.index.commit("push").hexsha
 
 
-def _completed(fake: object, sha: str) -> dict[str, object] | None:
-    runs = [r for r in fake.check_runs.values() if r["head_sha"] == sha]  # type: ignore[attr-defined]
-    return next((r for r in runs if r.get("status") == "completed"), None)
+def _all_completed(fake: FakeGitHub, sha: str) -> list[dict[str, Any]]:
+    runs = [r for r in fake.check_runs.values() if r["head_sha"] == sha]
+    return [r for r in runs if r.get("status") == "completed"]
+
+
+def _completed(fake: FakeGitHub, sha: str) -> dict[str, Any] | None:
+    found = _all_completed(fake, sha)
+    return found[0] if found else None
+
+
+def _rerun(sha: str, clone_url: str) -> bytes:
+    return json.dumps({
+        "action": "rerequested", "installation": {"id": 77},
+        "repository": {"full_name": "ada/organizer", "clone_url": clone_url},
+        "check_run": {"head_sha": sha, "pull_requests": [{"number": 7}]},
+    }).encode()  # fmt: skip
 
 
 def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: Path) -> None:
@@ -66,6 +81,7 @@ def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: 
         learner = _learner(tmp_path / "learner")
         first_sha = _push(learner, {"pkg/util.py": "import os\n"})
         host.publish("ada/organizer", Path(learner.working_dir))
+        fake.pull_heads[7] = first_sha
         env = {**os.environ, "CAPSTONE_EVAL_DATA": str(tmp_path / "data"),
                "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_API_URL": fake.url,
                "GITHUB_APP_ID": APP_ID, "GITHUB_APP_PRIVATE_KEY_FILE": str(tmp_path / "app.pem"),
@@ -86,12 +102,17 @@ def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: 
 
             second_sha = _push(learner, {"pkg/util.py": "import os\nimport sys\n"})
             host.publish("ada/organizer", Path(learner.working_dir))
+            fake.pull_heads[7] = second_sha
             again = deliver(
                 hook, pull_request("synchronize", second_sha, clone_url), delivery="d-2"
             )
             duplicate = deliver(hook, pull_request("synchronize", second_sha, clone_url),
                                 delivery="d-2")  # fmt: skip
             wait_for(lambda: _completed(fake, second_sha), timeout_s=120, what="second run")
+            # "Re-run" on the first push's check run: its result must not replace the comment.
+            deliver(hook, _rerun(first_sha, clone_url), event="check_run", delivery="d-3")
+            wait_for(lambda: len(_all_completed(fake, first_sha)) == 2, timeout_s=120,
+                     what="the re-run of the first push")  # fmt: skip
             health = requests.get(f"{serve.url}/healthz", timeout=5).json()
         finally:
             for process in started:
@@ -101,8 +122,8 @@ def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: 
     assert health["status"] == "ok"
     queue, _ = open_queue(env)
     records = {r.job.id: r for r in queue.records()}
-    assert {k: r.state for k, r in records.items()} == {"gh-d-1": JobState.DONE,
-                                                         "gh-d-2": JobState.DONE}  # fmt: skip
+    assert {k: r.state for k, r in records.items()} == {
+        "gh-d-1": JobState.DONE, "gh-d-2": JobState.DONE, "gh-d-3": JobState.DONE}  # fmt: skip
 
     # One sticky comment, created once and edited on the second push.
     assert len(fake.comments) == 1
@@ -110,6 +131,7 @@ def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: 
     assert len(fake.writes(r"/issues/comments/\d+$")) == 1
     body = next(iter(fake.comments.values()))["body"]
     assert body.startswith("<!-- capstone-evaluator:comment -->") and "Not yet" in body
+    assert "sys" in body  # the second push's findings, not the re-run of the first
 
     # Each commit's check run went in_progress -> completed, with annotations.
     for sha, unused in ((first_sha, 1), (second_sha, 2)):
@@ -118,7 +140,7 @@ def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: 
         assert run["conclusion"] == "failure"  # the snooping test fails: not-yet
         codes = sorted(a["title"] for a in run["annotations"])
         assert codes.count("F401") == unused and "test-failure" in codes
-    assert [r.body["status"] for r in fake.writes(r"/check-runs$")] == ["in_progress"] * 2
+    assert [r.body["status"] for r in fake.writes(r"/check-runs$")] == ["in_progress"] * 3
 
     # Tokens: narrowed to the one repository; the clone used the read-only one.
     issued = fake.issued()

@@ -54,8 +54,13 @@ def test_the_comment_is_sticky_and_a_learner_quote_is_left_alone() -> None:
         config = GitHubConfig(api_url=fake.url, write_interval_s=0)
         repo = token_client(config, TOKEN).get_repo("ada/organizer")
         for count, sha in ((3, SHA), (1, "b" * 40)):  # two pushes
+            fake.pull_heads[7] = sha
             publish_report(repo, _lint_report(count), check_name="capstone-evaluator",
                            head_sha=sha, pull_number=7, lang="en")  # fmt: skip
+        # A late result of the first push completes its check run, but the comment stays.
+        late = publish_report(repo, _lint_report(5), check_name="capstone-evaluator",
+                              head_sha=SHA, pull_number=7, lang="en")  # fmt: skip
+        assert late.comment_id is None
         rerun = start_check(repo, "capstone-evaluator", "c" * 40)
         assert start_check(repo, "capstone-evaluator", "c" * 40).id == rerun.id  # reused
 
