@@ -91,6 +91,7 @@ def _job(
             options={
                 "installation_id": installation,
                 "repository": repository.full_name,
+                "clone_url": repository.clone_url,
                 "head_sha": head_sha,
                 "pull_number": pull,
             },

@@ -33,6 +33,8 @@ class GitHubOptions(FrozenModel):
 
     installation_id: int
     repository: str
+    clone_url: str
+    """The repository's clone URL: the token's header is sent to its host only."""
     head_sha: str
     pull_number: int | None = None
 
@@ -52,12 +54,12 @@ class GitHubSink:
         )
         return token_client(self.config, token.value).get_repo(self.options.repository)
 
-    def git_config(self, job: Job) -> tuple[tuple[str, str], ...]:
+    def git_config(self) -> tuple[tuple[str, str], ...]:
         """A read-only token for the one repository, as an HTTP header for git."""
         token = installation_token(
             self.config, self.options.installation_id, self.options.repository, READ_CONTENTS
         )
-        return auth_header_config(job.source.location, token.value)
+        return auth_header_config(self.options.clone_url, token.value)
 
     def started(self, job: Job) -> None:
         """The check run goes in progress (GitHub unreachable: retried later)."""

@@ -137,7 +137,7 @@ class JobRunner:
 
     def _evaluate(self, job: Job, sink: ResultSink) -> Report:
         source = Source(
-            location=job.source.location, ref=job.source.ref, git_config=sink.git_config(job)
+            location=job.source.location, ref=job.source.ref, git_config=sink.git_config()
         )
         request = EvaluationRequest(source=source, capstone=job.source.capstone)
         started = now()

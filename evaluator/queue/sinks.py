@@ -27,7 +27,7 @@ from evaluator.reporting.files import REPORT_JSON, write_reports
 class ResultSink(Protocol):
     """Receives one job's life: before, the report, or the reason it was given up."""
 
-    def git_config(self, job: Job) -> tuple[tuple[str, str], ...]:
+    def git_config(self) -> tuple[tuple[str, str], ...]:
         """git settings for fetching the source (credentials), handed to git through its
         environment; empty for none."""
         ...
@@ -94,7 +94,7 @@ class FolderSink:
     def __init__(self, options: Mapping[str, JsonValue], config: EvaluatorConfig) -> None:
         self.out = Path(parse_options(FolderOptions, options, "folder").out)
 
-    def git_config(self, job: Job) -> tuple[tuple[str, str], ...]:
+    def git_config(self) -> tuple[tuple[str, str], ...]:
         """No credentials."""
         return ()
 

@@ -46,6 +46,7 @@ def test_a_pull_request_becomes_a_job_for_its_head_commit() -> None:
     assert (job.source.location, job.source.ref) == ("https://github.com/ada/organizer.git", SHA)
     assert job.target.kind == "github"
     assert job.target.options == {"installation_id": 77, "repository": "ada/organizer",
+                                  "clone_url": "https://github.com/ada/organizer.git",
                                   "head_sha": SHA, "pull_number": 7}  # fmt: skip
     assert job_for("pull_request", "d-2", _pr("closed")) is None
     assert job_for("installation", "d-3", b'{"action": "created"}') is None
