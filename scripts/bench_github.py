@@ -99,6 +99,7 @@ def bench_comment(tmp: Path) -> None:
     sha = make_git_repo(learner, {}).head.commit.hexsha
     with fake_github(public) as fake, git_host(tmp / "git", fake) as host:
         host.publish("ada/organizer", learner)
+        fake.pull_heads[7] = sha
         env = _env(tmp, GITHUB_API_URL=fake.url, GITHUB_APP_ID=APP_ID,
                    GITHUB_APP_PRIVATE_KEY_FILE=str(tmp / "app.pem"),
                    CAPSTONE_EVAL_GITHUB_WRITE_INTERVAL_S="0")  # fmt: skip

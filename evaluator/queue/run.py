@@ -132,6 +132,7 @@ class JobRunner:
             sink.finished(job, report, folder)
         except Exception as exc:
             log.warning("job %s: delivering the report failed", job.id, exc_info=True)
+            _tell_failed(sink, job, f"the report could not be delivered: {exc}")
             return _finish(record, JobState.FAILED, error=f"delivery failed: {exc}", **done)
         return _finish(record, JobState.DONE, **done)
 
