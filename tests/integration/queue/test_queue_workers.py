@@ -20,7 +20,10 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 def _containers_of(owner: str) -> list[object]:
     client = docker.from_env()
-    return client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner}"})
+    # sparse: no inspect per container (one may be removed between the list and the inspect)
+    return client.containers.list(
+        all=True, sparse=True, filters={"label": f"{OWNER_LABEL}={owner}"}
+    )
 
 
 def test_a_duplicate_submit_is_ignored(backend_env: dict[str, str], tmp_path: Path) -> None:
