@@ -109,11 +109,17 @@ def sandbox_setup(base: str | None, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["report"]))
+@click.argument("name", type=click.Choice(["report", "rubric"]))
 def schema(name: str) -> None:
     """Print the JSON Schema of a document the evaluator reads or writes."""
     import json
 
+    if name == "rubric":
+        from evaluator.rubrics.loader import dump_json
+        from evaluator.rubrics.model import rubric_json_schema
+
+        click.echo(dump_json(rubric_json_schema()), nl=False)
+        return
     from evaluator.model.report import report_json_schema
 
     click.echo(json.dumps(report_json_schema(), indent=2))

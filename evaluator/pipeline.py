@@ -26,8 +26,11 @@ from evaluator.intake.dependencies import plan_dependencies
 from evaluator.intake.manifest import Manifest, load_manifest
 from evaluator.intake.source import FetchedSource, Source, fetch
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
+from evaluator.integrity.check import integrity_check
+from evaluator.integrity.scan import StaticScan, scan_workspace
 from evaluator.model.report import (
     CheckResult,
+    Fault,
     Finding,
     Report,
     SandboxInfo,
@@ -129,6 +132,8 @@ class _Run:
     integrity_findings: list[Finding] = field(default_factory=list)
     """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
     the integrity step reports them together."""
+    scan: StaticScan | None = None
+    """The static scan of the workspace (hooks, marks, assertion-free tests, ...)."""
 
     @property
     def root(self) -> Path:
@@ -170,6 +175,12 @@ def _step_manifest(run: _Run) -> None:
         run.checks.append(rubric)
     else:
         run.rubric = rubric
+
+
+def _step_static_scan(run: _Run) -> None:
+    """Read the learner's code for forged evidence (syntax trees only; nothing runs)."""
+    with run.clock.phase("scan"):
+        run.scan = scan_workspace(run.root, manifest=run.manifest)
 
 
 def _step_install(run: _Run) -> None:
@@ -244,22 +255,38 @@ def _step_rubric_evidence(run: _Run) -> None:
         run.presence = gather_presence(run.root, run.rubric)
 
 
+def _step_integrity(run: _Run) -> None:
+    """Report the static scan and every integrity finding the other steps made."""
+    scanned = run.scan.findings if run.scan is not None else ()
+    run.checks.append(integrity_check([*scanned, *run.integrity_findings]))
+
+
 #: The steps of one evaluation, in order; each reads what earlier steps left in ``_Run``.
 STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_manifest,
+    _step_static_scan,
     _step_install,
     _step_tests,
     _step_benchmark,
     _step_lint,
     _step_rubric_evidence,
+    _step_integrity,
 )
 
 
+def _operator_error(checks: list[CheckResult]) -> str | None:
+    """What the operator must fix, when checks errored on the evaluator's side."""
+    faults = [c for c in checks if c.status is Status.ERROR and c.fault is Fault.OPERATOR]
+    return "; ".join(f"{c.id}: {c.summary}" for c in faults) or None
+
+
 def _report(run: _Run) -> Report:
+    verdict = decide_verdict(run.checks)
     report = Report(
         evaluator_version=__version__,
         capstone=run.capstone,
-        verdict=decide_verdict(run.checks),
+        verdict=verdict,
+        error=_operator_error(run.checks) if verdict is Verdict.ERROR else None,
         source=run.fetched.info,
         timings=run.clock.timings(),
         sandbox=SandboxInfo(

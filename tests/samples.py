@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from evaluator.integrity.check import integrity_check
+from evaluator.integrity.kinds import finding
 from evaluator.model.criteria import Override
 from evaluator.model.report import CheckResult, Finding, Report, Status, Verdict
 from evaluator.rubrics.apply import apply_rubric, record_override
@@ -58,6 +60,11 @@ def _checks(passed: int, violations: int, percent: float) -> list[CheckResult]:
                         message="Line too long (120 > 100) <!-- hidden -->"),
             ],
         ),
+        integrity_check([
+            finding("pragma-no-cover", "organizer/<b>mover</b>.py", 40,
+                    "`pragma: no cover` hides these lines from coverage"),
+            finding("noqa", "organizer/cli.py", 7, "lint suppression comment"),
+        ]),
     ]  # fmt: skip
 
 

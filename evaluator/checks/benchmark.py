@@ -18,7 +18,7 @@ from evaluator.benchmarks.runner import run_benchmark
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError, UsageError
 from evaluator.intake.manifest import Manifest
-from evaluator.model.report import CheckResult, Status
+from evaluator.model.report import CheckResult, Fault, Status
 from evaluator.progress import ProgressFn
 from evaluator.sandbox.engine import DockerEngine
 
@@ -61,4 +61,5 @@ def benchmark_check(
             summary=f"{exc.message}{hint}",
             metrics={"benchmark": name},
             details={"failure": "evaluator-configuration", "hint": exc.hint},
+            fault=Fault.OPERATOR,
         )

@@ -2,8 +2,13 @@
 
 Pure functions only: no files, no clock, no network. Missing evidence (a check
 that did not run, a judgement nobody scored) is an undecided criterion with its
-reason; a check that errored on learner code is a failed one. Nothing here
-raises on learner data.
+reason; a check that errored on learner code is a failed one, a check that
+errored on the operator's side (hidden data not imported, engine error) leaves
+the criterion undecided with the operator's fix. A criterion that passed on
+evidence an integrity finding questions (a conftest hook that can rewrite
+outcomes, ``pragma: no cover``) is held undecided for a mentor, with the findings
+as the reason: a forged number never passes a criterion automatically; a failed
+criterion stays failed. Nothing here raises on learner data.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 
+from evaluator.integrity.check import doubts as integrity_doubts
 from evaluator.model.criteria import (
     CriterionResult,
     CriterionStatus,
@@ -19,7 +25,7 @@ from evaluator.model.criteria import (
     Override,
     Trust,
 )
-from evaluator.model.report import CheckResult, MetricValue, Status
+from evaluator.model.report import CheckResult, Fault, Finding, MetricValue, Status
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, RuleEvidence
 from evaluator.rubrics.model import (
     MAX_LEVEL,
@@ -69,7 +75,7 @@ def _unmeasured(
     if check is None:
         return UNDECIDED, f"the {name} check did not run, so {criterion.expression} is unknown"
     if check.status is Status.ERROR:
-        return FAIL, f"the {name} check errored: {check.summary}"
+        return _errored(name, check)
     if check.status is Status.SKIPPED:
         return UNDECIDED, f"the {name} check was skipped: {check.summary}"
     if observed is None and check.status is Status.FAIL:
@@ -79,6 +85,16 @@ def _unmeasured(
     if observed is None:
         return UNDECIDED, f"the {name} check reported no {criterion.metric!r} metric"
     return None
+
+
+def _errored(name: str, check: CheckResult) -> _Outcome:
+    """An errored check fails the criterion unless the evaluator's own setup failed."""
+    if check.fault is Fault.OPERATOR:
+        return UNDECIDED, (
+            f"the {name} check could not run on the evaluator's side (not the learner's "
+            f"fault); the operator must fix it: {check.summary}"
+        )
+    return FAIL, f"the {name} check errored: {check.summary}"
 
 
 def _metric_outcome(criterion: MetricCriterion, check: CheckResult | None) -> _Outcome:
@@ -153,10 +169,47 @@ def _scored_outcome(
     return status, score.level, reason, lines
 
 
+#: Pseudo check ids the integrity kinds use for evidence that is not a check.
+REVIEW, PRESENCE = "review", "presence"
+#: Locations of questioning findings shown with a held criterion.
+MAX_DOUBT_LOCATIONS = 5
+
+
+def evidence_source(criterion: _Criterion) -> str | None:
+    """The check id (or pseudo id) whose evidence decides ``criterion``."""
+    if isinstance(criterion, MetricCriterion):
+        return criterion.check
+    if isinstance(criterion, PresenceCriterion):
+        return PRESENCE
+    return REVIEW if isinstance(criterion, JudgementCriterion) else None
+
+
+def _held(reason: str, findings: Sequence[Finding]) -> tuple[str, list[str]]:
+    """The reason of a passed criterion held for a mentor, and where the findings are."""
+    kinds = sorted({f.code.removeprefix("integrity/") for f in findings})
+    where = [f"{f.path}:{f.line}" if f.line else f.path for f in findings]
+    shown = where[:MAX_DOUBT_LOCATIONS]
+    more = f" and {len(where) - len(shown)} more" if len(where) > len(shown) else ""
+    return (
+        f"{reason}, but {len(findings)} integrity finding(s) question this evidence "
+        f"({', '.join(kinds)} at {', '.join(shown)}{more}); a mentor decides",
+        [f"{w}: {f.message}" for w, f in zip(shown, findings, strict=False)],
+    )
+
+
 def evaluate_criterion(
-    rubric: Rubric, criterion: _Criterion, checks: Mapping[str, CheckResult], evidence: Evidence
+    rubric: Rubric,
+    criterion: _Criterion,
+    checks: Mapping[str, CheckResult],
+    evidence: Evidence,
+    *,
+    doubts: Mapping[str, Sequence[Finding]] | None = None,
 ) -> CriterionResult:
-    """Decide one criterion from the checks (by id) and the other evidence."""
+    """Decide one criterion from the checks (by id) and the other evidence.
+
+    ``doubts`` holds, per check id, the integrity findings that question it
+    (default: those of the ``integrity`` check in ``checks``).
+    """
     level: int | None = None
     pass_level: int | None = None
     lines: list[str] = []
@@ -169,6 +222,12 @@ def evaluate_criterion(
     else:
         pass_level = criterion.pass_level
         status, level, reason, lines = _scored_outcome(criterion, evidence)
+    source = evidence_source(criterion)
+    questioned = (integrity_doubts(checks) if doubts is None else doubts).get(source or "", ())
+    if status is PASS and questioned:
+        status = UNDECIDED
+        reason, held = _held(reason, questioned)
+        lines = [*held, *lines]
     return CriterionResult(
         id=criterion.id,
         title=criterion.title or criterion.id,
@@ -191,7 +250,8 @@ def evaluate_criteria(
 ) -> list[CriterionResult]:
     """Decide every criterion of ``rubric``, in rubric order."""
     by_id = {check.id: check for check in checks}
-    return [evaluate_criterion(rubric, c, by_id, evidence) for c in rubric.criteria]
+    doubts = integrity_doubts(by_id)
+    return [evaluate_criterion(rubric, c, by_id, evidence, doubts=doubts) for c in rubric.criteria]
 
 
 def apply_override(result: CriterionResult, override: Override) -> CriterionResult:

@@ -163,7 +163,7 @@ def test_override_to_graduation_ready(decided):
     report = read_report(decided)
     assert report.decision is not None
     outputs = []
-    for criterion in report.decision.failing:
+    for criterion in [*report.decision.failing, *report.decision.undecided]:
         done = invoke(
             "override", str(decided), criterion, "--level", "4", "--note", "ok", "--by", "Ada"
         )
