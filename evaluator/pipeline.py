@@ -243,7 +243,8 @@ def _step_lint(run: _Run) -> None:
     """ruff with the programme's rules, on the host (it only parses)."""
     with run.clock.phase("lint"):
         run.progress("linting with ruff")
-        run.checks.append(run_lint(run.root, run.config.lint_rules, run.config.lint_budget))
+        noqa = run.scan.noqa_directives if run.scan is not None else 0
+        run.checks.append(run_lint(run.root, run.config.lint_rules, run.config.lint_budget, noqa))
 
 
 def _step_rubric_evidence(run: _Run) -> None:
