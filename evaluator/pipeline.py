@@ -41,6 +41,7 @@ from evaluator.model.report import (
     decide_verdict,
 )
 from evaluator.progress import ProgressFn
+from evaluator.pycode.files import Codebase, load_codebase
 from evaluator.rubrics.apply import apply_rubric
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
 from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
@@ -132,6 +133,8 @@ class _Run:
     integrity_findings: list[Finding] = field(default_factory=list)
     """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
     the integrity step reports them together."""
+    codebase: Codebase | None = None
+    """The workspace's Python code, parsed once (syntax trees; nothing runs)."""
     scan: StaticScan | None = None
     """The static scan of the workspace (hooks, marks, assertion-free tests, ...)."""
 
@@ -180,7 +183,8 @@ def _step_manifest(run: _Run) -> None:
 def _step_static_scan(run: _Run) -> None:
     """Read the learner's code for forged evidence (syntax trees only; nothing runs)."""
     with run.clock.phase("scan"):
-        run.scan = scan_workspace(run.root, manifest=run.manifest)
+        run.codebase = load_codebase(run.root)
+        run.scan = scan_workspace(run.root, manifest=run.manifest, codebase=run.codebase)
 
 
 def _step_install(run: _Run) -> None:
@@ -253,7 +257,12 @@ def _step_rubric_evidence(run: _Run) -> None:
         return
     with run.clock.phase("rubric"):
         run.progress(f"applying rubric {run.rubric.id}")
-        run.presence = gather_presence(run.root, run.rubric)
+        run.presence = gather_presence(
+            run.root,
+            run.rubric,
+            entry_points=run.manifest.entry_points() if run.manifest else (),
+            codebase=run.codebase,
+        )
 
 
 def _step_integrity(run: _Run) -> None:

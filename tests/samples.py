@@ -9,6 +9,7 @@ from evaluator.integrity.kinds import finding
 from evaluator.model.criteria import Override
 from evaluator.model.report import CheckResult, Finding, Report, Status, Verdict
 from evaluator.rubrics.apply import apply_rubric, record_override
+from evaluator.rubrics.code_evidence import CodeEvidence
 from evaluator.rubrics.evidence import Evidence, JudgementScore, PresenceEvidence, RuleEvidence
 from evaluator.rubrics.loader import find_rubric
 from tests.factories import report
@@ -70,21 +71,28 @@ def _checks(passed: int, violations: int, percent: float) -> list[CheckResult]:
 
 def _evidence(logging_found: bool) -> Evidence:
     found = RuleEvidence(count=3, locations=("organizer/__init__.py",))
+    modules = CodeEvidence(count=5, locations=("organizer/cli.py (organizer.cli)",))
     return Evidence(
         presence=PresenceEvidence(
-            files={
-                "multi-module": (found, RuleEvidence(count=5, locations=("organizer/cli.py",))),
-                "logging": (),
-                "error-handling": (),
-                "readme": (),
-            },
+            files={"multi-module": (found,), "logging": (), "error-handling": (), "readme": ()},
             patterns={
                 "multi-module": (),
-                "logging": (
-                    RuleEvidence(count=int(logging_found), locations=("organizer/cli.py:3",)),
-                ),
-                "error-handling": (RuleEvidence(count=4, locations=("organizer/mover.py:22",)),),
+                "logging": (),
+                "error-handling": (),
                 "readme": (RuleEvidence(count=0),),
+            },
+            code={
+                "multi-module": (modules,),
+                "logging": (
+                    CodeEvidence(
+                        count=int(logging_found),
+                        locations=("organizer/cli.py:3 (logging.getLogger)",),
+                    ),
+                ),
+                "error-handling": (
+                    CodeEvidence(count=4, locations=("organizer/mover.py:22 (OSError)",)),
+                ),
+                "readme": (),
             },
         ),
         judgements={
@@ -129,10 +137,13 @@ def mnist_report() -> Report:
     evidence = Evidence(
         presence=PresenceEvidence(
             files={"pure-pytorch": ()},
-            patterns={
+            patterns={"pure-pytorch": ()},
+            code={
                 "pure-pytorch": (
-                    RuleEvidence(count=0),
-                    RuleEvidence(count=2, locations=("mnist/model.py:1", "mnist/train.py:1")),
+                    CodeEvidence(count=0),
+                    CodeEvidence(
+                        count=2, locations=("mnist/model.py:1 (torch)", "mnist/train.py:1 (torch)")
+                    ),
                 )
             },
         ),

@@ -127,6 +127,13 @@ class Manifest(FrozenModel):
     train: TrainEntry | None = None
     service: ServiceEntry | None = None
 
+    def entry_points(self) -> list[str]:
+        """Every ``package.module:attribute`` entry point the manifest names, in field order."""
+        if self.benchmark is None:
+            return []
+        values = self.benchmark.model_dump().values()
+        return [v for v in values if isinstance(v, str) and _ENTRY_POINT.match(v)]
+
     @field_validator("capstone")
     @classmethod
     def _capstone_id(cls, value: str) -> str:

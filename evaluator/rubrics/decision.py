@@ -26,6 +26,7 @@ from evaluator.model.criteria import (
     Trust,
 )
 from evaluator.model.report import CheckResult, Fault, Finding, MetricValue, Status
+from evaluator.rubrics.code_evidence import CodeEvidence
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, RuleEvidence
 from evaluator.rubrics.model import (
     MAX_LEVEL,
@@ -33,10 +34,10 @@ from evaluator.rubrics.model import (
     MentorCriterion,
     MetricCriterion,
     Operator,
-    PatternRule,
     PresenceCriterion,
     Rubric,
 )
+from evaluator.rubrics.rules import CodeRule, PatternRule
 
 #: A mentor override on a pass/fail criterion passes it from this level on, the
 #: default pass level of scored criteria, so one scale serves every criterion.
@@ -127,7 +128,8 @@ def _presence_outcome(
 ) -> tuple[CriterionStatus, str, list[str]]:
     files = presence.files.get(criterion.id)
     patterns = presence.patterns.get(criterion.id)
-    if files is None or patterns is None:
+    code = presence.code.get(criterion.id, () if not criterion.code else None)
+    if files is None or patterns is None or code is None:
         return UNDECIDED, "the workspace was not searched for this criterion", []
     problems: list[str] = []
     found: list[str] = []
@@ -138,18 +140,31 @@ def _presence_outcome(
     for pattern, seen in zip(criterion.patterns, patterns, strict=True):
         found.extend(seen.locations)
         problems.extend(_pattern_problems(pattern, seen))
+    for code_rule, fact in zip(criterion.code, code, strict=True):
+        found.extend(fact.locations)
+        found.extend([f"note: {fact.note}"] if fact.note else [])
+        problems.extend(_code_problems(code_rule, fact))
     if problems:
         return FAIL, "; ".join(problems), found
     return PASS, f"found in {len(found)} place(s)" if found else "nothing forbidden found", found
 
 
-def _pattern_problems(rule: PatternRule, seen: RuleEvidence) -> list[str]:
-    what = f"/{rule.regex}/ in {rule.glob!r}"
-    if seen.count < rule.min_count:
-        return [f"{seen.count} match(es) of {what}, needs at least {rule.min_count}"]
-    if rule.max_count is not None and seen.count > rule.max_count:
-        return [f"{seen.count} match(es) of {what}, allows at most {rule.max_count}"]
+def _bound_problems(what: str, count: int, least: int, most: int | None) -> list[str]:
+    if count < least:
+        return [f"{what}, needs at least {least}"]
+    if most is not None and count > most:
+        return [f"{what}, allows at most {most}"]
     return []
+
+
+def _pattern_problems(rule: PatternRule, seen: RuleEvidence) -> list[str]:
+    what = f"{seen.count} match(es) of /{rule.regex}/ in {rule.glob!r}"
+    return _bound_problems(what, seen.count, rule.min_count, rule.max_count)
+
+
+def _code_problems(rule: CodeRule, seen: CodeEvidence) -> list[str]:
+    what = f"found {seen.count} for '{rule.expression}'"
+    return _bound_problems(what, seen.count, rule.min_count, rule.max_count)
 
 
 def _scored_outcome(
