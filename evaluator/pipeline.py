@@ -21,9 +21,8 @@ from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
-from evaluator.errors import ConfigError
 from evaluator.intake.dependencies import plan_dependencies
-from evaluator.intake.manifest import Manifest, load_manifest
+from evaluator.intake.manifest import Manifest, load_manifest, manifest_key_line
 from evaluator.intake.source import FetchedSource, Source, fetch
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
 from evaluator.integrity.check import integrity_check
@@ -43,8 +42,9 @@ from evaluator.model.report import (
 from evaluator.progress import ProgressFn
 from evaluator.pycode.files import Codebase, load_codebase
 from evaluator.rubrics.apply import apply_rubric
+from evaluator.rubrics.choice import choose_capstone
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
-from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
+from evaluator.rubrics.loader import rubrics_dir
 from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
 
@@ -89,25 +89,6 @@ class _Clock:
 
 def _skipped(check_id: str, why: str) -> CheckResult:
     return CheckResult(id=check_id, status=Status.SKIPPED, summary=f"not run: {why}")
-
-
-#: Id of the check that says why no rubric was applied (present only then).
-RUBRIC_CHECK = "rubric"
-
-
-def pick_rubric(capstone: str | None, folder: Path) -> Rubric | CheckResult:
-    """The rubric of ``capstone``, or a skipped ``rubric`` check saying why there is none.
-
-    A capstone without a rubric is not an evaluation failure: the checks still
-    decide. A rubric file that exists but is invalid is (it raises ConfigError).
-    """
-    if capstone is None:
-        return _skipped(RUBRIC_CHECK, "no capstone id; add capstone.yaml or pass --capstone")
-    try:
-        path = find_rubric_path(capstone, folder)
-    except ConfigError as exc:
-        return _skipped(RUBRIC_CHECK, exc.message)
-    return load_rubric(path)
 
 
 @dataclass(kw_only=True)
@@ -167,17 +148,19 @@ def _intake(
 
 
 def _step_manifest(run: _Run) -> None:
-    """Report on the workspace, read the manifest, pick the rubric."""
+    """Report on the workspace, read the manifest, pick the capstone and its rubric."""
     run.checks.append(workspace_check(run.workspace))
     outcome = load_manifest(run.workspace.root)
     run.checks.append(outcome.check)
-    run.manifest = outcome.manifest
-    run.capstone = run.request.capstone or (run.manifest.capstone if run.manifest else None)
-    rubric = pick_rubric(run.capstone, run.request.rubrics or rubrics_dir())
-    if isinstance(rubric, CheckResult):
-        run.checks.append(rubric)
-    else:
-        run.rubric = rubric
+    choice = choose_capstone(
+        run.request.capstone,
+        outcome.manifest,
+        run.request.rubrics or rubrics_dir(),
+        manifest_line=manifest_key_line(run.workspace.root, "capstone"),
+    )
+    run.manifest, run.capstone, run.rubric = choice.manifest, choice.capstone, choice.rubric
+    run.checks += [choice.check] if choice.check is not None else []
+    run.integrity_findings += choice.findings
 
 
 def _step_static_scan(run: _Run) -> None:

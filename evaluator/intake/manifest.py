@@ -180,13 +180,25 @@ def _fail(summary: str, findings: list[Finding]) -> ManifestOutcome:
     )
 
 
+def key_line(text: str, key: str) -> int | None:
+    """Best-effort 1-based line of a top-level key in manifest text."""
+    match = re.compile(rf"^{re.escape(key)}\s*:", re.MULTILINE).search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def manifest_key_line(workspace: Path, key: str) -> int | None:
+    """The line of a top-level key in the workspace's capstone.yaml, if it is there."""
+    path = workspace / MANIFEST_NAME
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_MANIFEST_BYTES:
+        return None
+    return key_line(path.read_text(encoding="utf-8", errors="replace"), key)
+
+
 def _yaml_line(text: str, loc: tuple[int | str, ...]) -> int | None:
     """Best-effort line of the top-level key named first in a pydantic error location."""
     if not loc or not isinstance(loc[0], str):
         return None
-    pattern = re.compile(rf"^{re.escape(loc[0])}\s*:", re.MULTILINE)
-    match = pattern.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    return key_line(text, loc[0])
 
 
 def parse_manifest(text: str) -> ManifestOutcome:
