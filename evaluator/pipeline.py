@@ -17,6 +17,8 @@ from pathlib import Path
 from evaluator import __version__
 from evaluator.benchmarks.names import benchmark_for
 from evaluator.checks.benchmark import benchmark_check
+from evaluator.checks.hidden_tests import CHECK_ID as HIDDEN_TESTS
+from evaluator.checks.hidden_tests import run_hidden_tests
 from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
@@ -206,6 +208,29 @@ def _step_tests(run: _Run) -> None:
         run.checks += [evidence.tests, evidence.coverage]
 
 
+def _step_hidden_tests(run: _Run) -> None:
+    """The rubric's own tests of the capstone's behaviour, from a process learner code cannot
+    share (only when the rubric has hidden tests)."""
+    if run.rubric is None or run.rubric.hidden_tests is None:
+        return
+    with run.clock.phase("hidden-tests"):
+        if not run.installed:
+            run.checks.append(_skipped(HIDDEN_TESTS, "dependencies did not install"))
+            return
+        run.progress("running the evaluator's hidden tests in a fresh sandbox")
+        run.checks.append(
+            run_hidden_tests(
+                run.engine,
+                image=run.image,
+                name=run.rubric.hidden_tests,
+                manifest=run.manifest,
+                workspace=run.root,
+                scratch=run.scratch,
+                limits=run.config.limits,
+            )
+        )
+
+
 def _step_benchmark(run: _Run) -> None:
     """The hidden-label benchmark, when the capstone is measured on one."""
     # A capstone measured on a benchmark gets the check even when capstone.yaml
@@ -260,6 +285,7 @@ STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_static_scan,
     _step_install,
     _step_tests,
+    _step_hidden_tests,
     _step_benchmark,
     _step_lint,
     _step_rubric_evidence,

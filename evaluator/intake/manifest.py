@@ -24,6 +24,7 @@ EXAMPLE_MANIFEST = """\
 capstone: 1.1-file-organizer      # capstone id from the programme's rubric list
 source: [file_organizer]          # packages measured by coverage (default: whole repo)
 tests: [tests]                    # where pytest looks (default: pytest's own discovery)
+cli: python -m file_organizer     # how to run your tool; the evaluator's tests append a folder
 """
 
 _CAPSTONE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -126,6 +127,14 @@ class Manifest(FrozenModel):
     )
     train: TrainEntry | None = None
     service: ServiceEntry | None = None
+    cli: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Shell command that runs the learner's command-line tool in the "
+        "repository root; the rubric's hidden tests append their arguments "
+        "(e.g. 'python -m file_organizer --verbose').",
+    )
 
     def entry_points(self) -> list[str]:
         """Every ``package.module:attribute`` entry point the manifest names, in field order."""

@@ -33,6 +33,7 @@ DEFAULT_CHECK_TRUST: dict[str, Trust] = {
     "notebooks": Trust.SELF_REPORTED,
     "lint": Trust.VERIFIED,
     "benchmark": Trust.VERIFIED,
+    "hidden-tests": Trust.VERIFIED,
 }
 
 
@@ -187,6 +188,13 @@ class Rubric(StrictModel):
         ge=0,
         le=1,
         description="Weighted score (0-1) the weighted criteria must reach together.",
+    )
+    hidden_tests: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9.-]*$",
+        description="Folder under rubrics/hidden-tests/ with the evaluator's own tests of the "
+        "capstone's behaviour; they run the learner's code as a separate process in a fresh "
+        "sandbox and report as the 'hidden-tests' check (verified).",
     )
     check_trust: dict[str, Trust] = Field(
         default_factory=lambda: dict(DEFAULT_CHECK_TRUST),

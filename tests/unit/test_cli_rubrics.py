@@ -181,7 +181,7 @@ def test_override_unknown_criterion_is_a_clear_error(decided):
     done = invoke("override", str(decided), "nope", "--level", "2", "--note", "n", "--by", "A")
     assert done.exit_code == 2
     assert "error: no criterion 'nope'" in done.output
-    assert "hint: use one of: tests-pass" in done.output
+    assert "hint: use one of: behaviour, tests-pass" in done.output
 
 
 def test_override_needs_a_decided_report(tmp_path):
