@@ -98,10 +98,18 @@ def _counted(rule: CodeRule, fact: Fact) -> str | None:
             return pattern if "." in pattern else fact.name.rsplit(".", 1)[-1]
         if fact.star and star_may_match(pattern, fact.name):
             return pattern
-    # A forbidding rule cannot prove a computed import is not one of the forbidden names.
-    if fact.computed and rule.max_count is not None:
+    # A forbidding rule cannot prove that a name computed at run time is not a forbidden one:
+    # a computed module could be anything, a computed name of module M anything in M.
+    if fact.computed and rule.max_count is not None and _may_be(rule, fact.name):
         return f"computed import at {fact.where}"
     return None
+
+
+def _may_be(rule: CodeRule, computed: str) -> bool:
+    module = computed.removesuffix(".*")
+    if module in ("?", ""):
+        return True
+    return any(p == module or p.startswith(f"{module}.") for p in rule.patterns)
 
 
 def code_evidence(codebase: Codebase, rule: CodeRule, reach: Reach | None) -> CodeEvidence:

@@ -145,6 +145,7 @@ def test_names_in_docstrings_comments_strings_and_stubs_do_not_pass(tmp_path):
         '_MODEL = getattr(importlib.import_module("transformers"), "GPT2LMHeadModel").from_pretrained("gpt2")\n',
         '_MODEL = __import__("transformers").AutoModelForCausalLM.from_pretrained("gpt2")\n',
         'name = "trans" + "formers"\n_MODEL = importlib.import_module(name).AutoModel.from_pretrained("gpt2")\n',
+        '_MODEL = getattr(importlib.import_module("transformers"), "GPT2" + "LMHeadModel")\n',
     ],
 )
 def test_importlib_does_not_dodge_the_forbidden_import(tmp_path, dodge):
@@ -262,3 +263,11 @@ def test_every_shipped_rubric_reads_python_through_the_syntax_tree():
         if p.glob.endswith(".py")
     ]
     assert text_on_code == []
+
+
+def test_a_computed_name_of_another_module_is_not_a_forbidden_import(tmp_path):
+    files = nanogpt.repository()
+    files["model.py"] = files["model.py"].replace(
+        "self.gelu = nn.GELU()", 'self.gelu = getattr(nn, "GE" + "LU")()'
+    )
+    assert decoder(tmp_path, files).status is PASS
