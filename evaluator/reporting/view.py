@@ -8,6 +8,7 @@ from evaluator.integrity.check import CHECK_ID as INTEGRITY
 from evaluator.integrity.kinds import is_flag, kind_of
 from evaluator.model.criteria import CriterionResult, CriterionStatus
 from evaluator.model.report import CheckResult, Finding, MetricValue, Report
+from evaluator.reporting.review_view import ReviewRow, review_rows
 
 #: Check ids whose findings are failing tests and lint violations (pipeline contract).
 TESTS, LINT, COVERAGE, BENCHMARK = "tests", "lint", "coverage", "benchmark"
@@ -33,8 +34,13 @@ class ReportView:
     coverage_files: list[tuple[str, float]]
     """(path, percent), least covered first."""
     benchmark: list[tuple[str, MetricValue]]
-    reviewed: list[CriterionResult]
-    """Judgement criteria with review text."""
+    review: list[ReviewRow]
+    """Judgement criteria with what the LLM review said of them."""
+
+    @property
+    def review_by_id(self) -> dict[str, ReviewRow]:
+        """The review rows by criterion id."""
+        return {row.result.id: row for row in self.review}
 
 
 def _findings(report: Report, check_id: str) -> list[Finding]:
@@ -81,5 +87,5 @@ def build_view(report: Report) -> ReportView:
         integrity_info=info,
         coverage_files=_coverage(report.check(COVERAGE)),
         benchmark=sorted(bench.metrics.items()) if bench else [],
-        reviewed=[c for c in criteria if c.kind in {"judgement", "mentor"} and c.evidence],
+        review=review_rows(report),
     )

@@ -65,7 +65,7 @@ def test_passing_repository(tmp_path, engine, config):
     assert check(report, "coverage").metrics["percent"] == 100.0
     assert check(report, "lint").metrics["violations"] == 0
     assert set(report.timings.phases) == {
-        "engine", "fetch", "scan", "install", "tests", "hidden-tests", "lint", "rubric"
+        "engine", "fetch", "scan", "install", "tests", "hidden-tests", "lint", "rubric", "review"
     }  # fmt: skip
     # A two-function module meets few of 1.1's criteria: the rubric says so.
     assert report.rubric is not None and report.rubric.id == "1.1-file-organizer"
