@@ -127,15 +127,23 @@ def sandbox_setup(base: str | None, force: bool, python: str | None) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["report", "review", "benchmark"]))
+@click.argument("name", type=click.Choice(["report", "review", "rubric", "benchmark"]))
 def schema(name: str) -> None:
     """Print the JSON Schema of a document the evaluator reads or writes.
 
-    report: report.json; review: the LLM review's answer; benchmark: a benchmark definition.
+    report: report.json; review: the LLM review's answer; rubric: a rubric file;
+    benchmark: a benchmark definition.
     """
     import json
 
     from evaluator.benchmarks.definition import definition_json_schema
+
+    if name == "rubric":
+        from evaluator.rubrics.loader import dump_json
+        from evaluator.rubrics.model import rubric_json_schema
+
+        click.echo(dump_json(rubric_json_schema()), nl=False)
+        return
     from evaluator.model.report import report_json_schema
     from evaluator.review.answer import review_json_schema
 
