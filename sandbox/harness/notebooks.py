@@ -151,7 +151,7 @@ def _failure(number: int, cell: Any, name: str, message: str, trace: str = "") -
     }
 
 
-def _client(notebook: Any, folder: Path, timeout: float) -> Any:
+def _client(notebook: Any, folder: Path, timeout: int) -> Any:
     from nbclient import NotebookClient
 
     # The client owns its kernel manager, so leaving setup_kernel() kills the kernel and
@@ -179,7 +179,8 @@ def _execute(client: Any, notebook: Any, skip: set[int], limits: tuple[float, fl
             for number, cell in enumerate(notebook.cells, start=1):
                 if cell.cell_type != "code" or number in skip or not str(cell.source).strip():
                     continue
-                client.timeout = max(1.0, min(cell_timeout, deadline - _now() - MARGIN_S))
+                # Whole seconds: older nbclient releases take an integer timeout only.
+                client.timeout = int(max(1.0, min(cell_timeout, deadline - _now() - MARGIN_S)))
                 began = _now()
                 try:
                     client.execute_cell(cell, number - 1)
@@ -227,8 +228,12 @@ def run_notebook(
         failure = _failure(0, None, type(exc).__name__, str(exc))
         return {**result, "status": "invalid", "failure": failure, "seconds": 0.0}
     folder = (WORKSPACE / entry["path"]).parent
-    client = _client(notebook, folder, cell_timeout)
     skip = {int(n) for n in entry.get("skip", [])}
+    try:
+        client = _client(notebook, folder, int(cell_timeout))
+    except Exception as exc:  # noqa: BLE001 - reported, and the next notebook still runs
+        failure = _failure(0, None, type(exc).__name__, str(exc))
+        return {**result, "status": "crashed", "failure": failure, "seconds": 0.0}
     outcome = _execute(client, notebook, skip, (cell_timeout, deadline))
     return {**result, **outcome, "seconds": round(_now() - began, 3)}
 
