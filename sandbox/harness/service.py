@@ -26,6 +26,7 @@ HARNESS_VERSION = "1"
 WORKSPACE = "/workspace"
 POLL_S = 0.25
 EXCERPT = 500
+DEATH_WAIT_S = 0.5
 MAX_BODY = 1024 * 1024
 
 
@@ -131,10 +132,9 @@ def run_probes(child: Child, plan: dict[str, Any], deadline: float) -> tuple[lis
                 return probes, None
             answer = send(port, request, bool(probe.get("stream")))
             done["requests"].append(answer)
-            # A dropped connection or a server error may be the service dying: give it a
-            # moment to exit, so the report says so rather than "no answer".
-            failed = answer["status"] is None or answer["status"] >= 500
-            code = child.wait(1.0) if failed else child.exit_code()
+            # A dropped connection may be the service dying: give it a moment to exit, so
+            # the report says so rather than "no answer".
+            code = child.wait(DEATH_WAIT_S) if answer["status"] is None else child.exit_code()
             if code is not None:
                 return probes, {"probe": probe["id"], "request": index, "exit_code": code}
     return probes, None

@@ -186,8 +186,13 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, {"status": "ok"})
 
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self._send(200, {"label": int(sum(body["features"]) > 1)})
+        try:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            features = [float(x) for x in body["features"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            self._send(400, {"error": str(exc)})
+            return
+        self._send(200, {"label": int(sum(features) > 1)})
 
 
 HTTPServer(("127.0.0.1", 8000), Handler).serve_forever()
