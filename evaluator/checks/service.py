@@ -9,7 +9,7 @@ host from the prober's report.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from evaluator.model.report import CheckResult, Fault, Status
 from evaluator.progress import ProgressFn
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.services.evidence import ServiceReport, service_check
+from evaluator.services.hidden import HiddenInputs, load_inputs
 from evaluator.services.probes import Probe, probe_requests
 
 SCRIPT = "service.py"
@@ -39,22 +40,49 @@ service:
 """
 
 
-def _plan(
-    entry: ServiceEntry, probes: list[Probe], limit_s: float
-) -> tuple[dict[str, Any], dict[str, str], float]:
-    """The prober's plan, the probes that cannot be sent (and why), and the run's wall time."""
-    planned, problems = [], {}
-    budget = entry.ready_timeout_s + STOP_GRACE_S
+@dataclass(frozen=True, kw_only=True)
+class _Plan:
+    """The prober's plan, and what the host keeps for judging its report."""
+
+    plan: dict[str, Any]
+    wall_s: float
+    problems: dict[str, str] = field(default_factory=dict)
+    """Probes the learner's manifest cannot feed (no example request)."""
+    operator: dict[str, str] = field(default_factory=dict)
+    """Benchmark probes whose hidden data the operator has not imported."""
+    hidden: dict[str, HiddenInputs] = field(default_factory=dict)
+    """Benchmark probes' inputs and labels (the labels never leave the host)."""
+
+
+def _requests(
+    probe: Probe, entry: ServiceEntry, config: EvaluatorConfig, planned: _Plan
+) -> list[dict[str, Any]] | None:
+    inputs = None
+    if probe.body == "benchmark":
+        loaded = load_inputs(probe, config)
+        if isinstance(loaded, str):
+            planned.operator[probe.id] = loaded
+            return None
+        planned.hidden[probe.id], inputs = loaded, loaded.inputs
+    requests = probe_requests(probe, entry, inputs)
+    if isinstance(requests, str):
+        planned.problems[probe.id] = requests
+        return None
+    return requests
+
+
+def _plan(entry: ServiceEntry, probes: list[Probe], config: EvaluatorConfig) -> _Plan:
+    """The prober's plan and the run's wall time (ready, every request's timeout, stopping)."""
+    planned = _Plan(plan={}, wall_s=0.0)
+    probing, budget = [], entry.ready_timeout_s + STOP_GRACE_S
     for probe in probes:
-        requests = probe_requests(probe, entry)
-        if isinstance(requests, str):
-            problems[probe.id] = requests
-            continue
-        planned.append(
-            {"id": probe.id, "stream": probe.expect.value == "stream", "requests": requests}
-        )
-        budget += probe.timeout_s * len(requests)
-    wall_s = min(budget + OVERHEAD_S, limit_s)
+        requests = _requests(probe, entry, config, planned)
+        if requests is not None:
+            probing.append(
+                {"id": probe.id, "stream": probe.expect.value == "stream", "requests": requests}
+            )
+            budget += probe.timeout_s * len(requests)
+    wall_s = min(budget + OVERHEAD_S, config.limits.wall_s)
     plan = {
         "command": entry.command,
         "port": entry.port,
@@ -62,9 +90,9 @@ def _plan(
         "ready_timeout_s": entry.ready_timeout_s,
         "deadline_s": max(wall_s - OVERHEAD_S / 2, 5.0),
         "stop_grace_s": STOP_GRACE_S,
-        "probes": planned,
+        "probes": probing,
     }
-    return plan, problems, wall_s
+    return replace(planned, plan=plan, wall_s=wall_s)
 
 
 def _missing_service() -> CheckResult:
@@ -99,15 +127,15 @@ def service_checks(
                 id="service", status=Status.SKIPPED, summary="not run: dependencies did not install"
             )
         ]
-    plan, problems, wall_s = _plan(entry, probes, config.limits.wall_s)
+    planned = _plan(entry, probes, config)
     progress(f"starting the service (`{entry.command}`) in the sandbox and probing it")
     run = run_harness(
         engine,
         image=image,
         workspace=workspace,
         script=SCRIPT,
-        inputs={"plan.json": json.dumps(plan).encode()},
-        limits=replace(config.limits, wall_s=wall_s),
+        inputs={"plan.json": json.dumps(planned.plan).encode()},
+        limits=replace(config.limits, wall_s=planned.wall_s),
         purpose="service",
     )
     try:
@@ -125,4 +153,12 @@ def service_checks(
                 log=(run.outcome.stderr or run.outcome.stdout)[-LOG_TAIL:] or None,
             )
         ]
-    return [service_check(entry, probes, report, problems)]
+    check = service_check(
+        entry,
+        probes,
+        report,
+        planned.problems,
+        hidden=planned.hidden,
+        operator=planned.operator,
+    )
+    return [check]

@@ -25,7 +25,6 @@ from evaluator.notebooks.databricks import (
 MAX_NOTEBOOKS = 30
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 _GLOB_CHARS = frozenset("*?[")
-_SKIPPED_PARTS = frozenset({".ipynb_checkpoints"})
 _IGNORED_TAGS = frozenset({"skip-execution", "raises-exception"})
 
 
@@ -61,9 +60,7 @@ def _source_notebook(root: Path, rel: str) -> bool:
 
 def _discovered(root: Path, files: list[str]) -> list[str]:
     found = []
-    for rel in files:
-        if _SKIPPED_PARTS & set(PurePosixPath(rel).parts):
-            continue
+    for rel in files:  # .ipynb_checkpoints are never copied into a workspace
         if rel.endswith(".ipynb") or (rel.endswith(".py") and _source_notebook(root, rel)):
             found.append(rel)
     return found

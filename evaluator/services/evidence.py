@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import Field
 
 from evaluator.intake.manifest import ServiceEntry
 from evaluator.model.base import FrozenModel
-from evaluator.model.report import CheckResult, Finding, MetricValue, Status
+from evaluator.model.report import CheckResult, Fault, Finding, MetricValue, Status
+from evaluator.services.hidden import HiddenInputs, score_answers
 from evaluator.services.probes import Expect, Probe
 
 LOG_TAIL = 8000
@@ -137,16 +138,43 @@ def _expected(expect: Expect, answer: Answer) -> bool:
     return 200 <= status < 300 and (expect is not Expect.JSON or answer.json_body)
 
 
-def judge(probe: Probe, run: ProbeRun | None, died: Death | None) -> ProbeVerdict:
-    """Whether ``probe`` got what it expects (pure)."""
+def _scored(
+    probe: Probe, answers: Sequence[Answer], hidden: HiddenInputs, verdict: ProbeVerdict
+) -> ProbeVerdict:
+    """A benchmark probe's verdict with its score on the hidden labels (host side)."""
+    if not verdict.ok:
+        return verdict
+    metrics, problem = score_answers(probe.id, hidden, [a.body for a in answers])
+    if problem is not None:
+        return replace(verdict, ok=False, why=f"{verdict.why}; {problem}")
+    metric = hidden.definition.metric
+    shown = (
+        f"{metric} {metrics[f'{probe.id}_{metric}']:.4f} on {len(hidden.labels)} hidden examples"
+    )
+    return replace(verdict, why=f"{verdict.why}; {shown}", metrics=verdict.metrics | metrics)
+
+
+def judge(
+    probe: Probe, run: ProbeRun | None, died: Death | None, hidden: HiddenInputs | None = None
+) -> ProbeVerdict:
+    """Whether ``probe`` got what it expects (pure); ``hidden``: a benchmark probe's labels."""
     answers = run.requests if run is not None else []
-    crashed = died is not None and died.probe == probe.id
     if not answers:
         return ProbeVerdict(ok=False, why="not sent: the service had stopped answering")
-    metrics: dict[str, MetricValue] = {f"{probe.id}_status": answers[-1].status}
     if probe.expect is Expect.STREAM:
+        crashed = died is not None and died.probe == probe.id
         ok, why, extra = _stream_verdict(probe, answers[0])
-        return ProbeVerdict(ok=ok and not crashed, why=why, metrics=metrics | extra)
+        metrics = {f"{probe.id}_status": answers[-1].status} | extra
+        return ProbeVerdict(ok=ok and not crashed, why=why, metrics=metrics)
+    verdict = _answered_as_expected(probe, run, answers, died)
+    return _scored(probe, answers, hidden, verdict) if hidden is not None else verdict
+
+
+def _answered_as_expected(
+    probe: Probe, run: ProbeRun | None, answers: Sequence[Answer], died: Death | None
+) -> ProbeVerdict:
+    crashed = died is not None and died.probe == probe.id
+    metrics: dict[str, MetricValue] = {f"{probe.id}_status": answers[-1].status}
     metrics |= _latency(probe.id, answers)
     good = [a for a in answers if _expected(probe.expect, a)]
     counted = f"{len(good)} of {len(answers)} {_WANTED[probe.expect]}"
@@ -189,13 +217,38 @@ def service_check(
     probes: Sequence[Probe],
     report: ServiceReport,
     problems: Mapping[str, str],
+    *,
+    hidden: Mapping[str, HiddenInputs] | None = None,
+    operator: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """The ``service`` check: ready in time, and every probe answered as its rubric expects.
 
-    ``problems``: probes that could not be sent (no example in capstone.yaml).
+    ``problems``: probes the learner's manifest cannot feed (no example); ``hidden``:
+    benchmark probes' labels; ``operator``: benchmark probes the operator must enable
+    (hidden data not imported): the check is then an operator error, never the learner's.
     """
     if not report.readiness.ready:
         return _not_ready(entry, report)
+    check = _probed(entry, probes, report, problems, hidden or {})
+    if operator:
+        why = "; ".join(f"{probe}: {message}" for probe, message in operator.items())
+        return check.model_copy(
+            update={
+                "status": Status.ERROR,
+                "fault": Fault.OPERATOR,
+                "summary": f"not all probes could be sent: {why}",
+            }
+        )
+    return check
+
+
+def _probed(
+    entry: ServiceEntry,
+    probes: Sequence[Probe],
+    report: ServiceReport,
+    problems: Mapping[str, str],
+    hidden: Mapping[str, HiddenInputs],
+) -> CheckResult:
     runs = {run.id: run for run in report.probes}
     metrics: dict[str, MetricValue] = {
         "ready": True,
@@ -207,7 +260,7 @@ def service_check(
         verdict = (
             ProbeVerdict(ok=False, why=problems[probe.id])
             if probe.id in problems
-            else judge(probe, runs.get(probe.id), report.died)
+            else judge(probe, runs.get(probe.id), report.died, hidden.get(probe.id))
         )
         metrics |= {f"{probe.id}_ok": verdict.ok, **verdict.metrics}
         passed += verdict.ok

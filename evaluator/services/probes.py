@@ -12,7 +12,7 @@ import json
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, model_validator
 
 from evaluator.intake.manifest import ServiceEntry
 from evaluator.model.base import FrozenModel
@@ -47,15 +47,32 @@ class Probe(FrozenModel):
         pattern=r"^/[\x21-\x7e]*$",
         description="Path on the service; capstone.yaml's service.endpoints may move it.",
     )
-    body: Literal["example", "malformed", "none"] | dict[str, JsonValue] = Field(
+    body: Literal["example", "malformed", "none", "benchmark"] | dict[str, JsonValue] = Field(
         default="example",
         description="'example': the learner's example from capstone.yaml (service.examples); "
-        "'malformed': invalid JSON, a wrong shape and wrong types; 'none': no body; or a "
-        "JSON object sent as it is.",
+        "'malformed': invalid JSON, a wrong shape and wrong types; 'none': no body; "
+        "'benchmark': the hidden inputs of 'benchmark' as {\"inputs\": [...]} in batches, "
+        'answered {"predictions": [...]} and scored on the host; or a JSON object sent as '
+        "it is.",
+    )
+    benchmark: str | None = Field(
+        default=None, description="With body 'benchmark': the benchmark whose inputs are sent."
+    )
+    examples: int = Field(
+        default=200, ge=1, le=10_000, description="With body 'benchmark': hidden examples sent."
+    )
+    batch: int = Field(
+        default=32, ge=1, le=1000, description="With body 'benchmark': examples per request."
     )
     expect: Expect = Field(default=Expect.JSON, description="What counts as an answer.")
     repeat: int = Field(default=1, ge=1, le=200, description="Requests sent (latency p50/p95).")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per-request timeout.")
+
+    @model_validator(mode="after")
+    def _benchmark_named(self) -> Probe:
+        if (self.body == "benchmark") != (self.benchmark is not None):
+            raise ValueError("body 'benchmark' and a 'benchmark' name go together")
+        return self
 
 
 class ServiceProbes(FrozenModel):
@@ -93,12 +110,26 @@ def _bodies(probe: Probe, entry: ServiceEntry) -> list[str | None] | str:
     return [json.dumps(example)]
 
 
-def probe_requests(probe: Probe, entry: ServiceEntry) -> list[dict[str, Any]] | str:
-    """The requests the prober sends for ``probe`` (a problem sentence when it cannot)."""
+def probe_requests(
+    probe: Probe, entry: ServiceEntry, inputs: list[Any] | None = None
+) -> list[dict[str, Any]] | str:
+    """The requests the prober sends for ``probe`` (a problem sentence when it cannot).
+
+    ``inputs``: a benchmark probe's hidden inputs, sent in batches; the answers come
+    back whole (``keep``) to be scored on the host.
+    """
+    path = entry.endpoints.get(probe.id, probe.path)
+    if probe.body == "benchmark":
+        items = inputs or []
+        batches = [items[i : i + probe.batch] for i in range(0, len(items), probe.batch)]
+        return [
+            {"method": probe.method, "path": path, "body": json.dumps({"inputs": batch}),
+             "timeout_s": probe.timeout_s, "keep": True}
+            for batch in batches
+        ]  # fmt: skip
     bodies = _bodies(probe, entry)
     if isinstance(bodies, str):
         return bodies
-    path = entry.endpoints.get(probe.id, probe.path)
     requests = [
         {"method": probe.method, "path": path, "body": body, "timeout_s": probe.timeout_s}
         for body in bodies

@@ -124,3 +124,54 @@ def test_a_missing_example_fails_the_probe_not_the_run(engine, tmp_path, fastapi
     assert check.status is Status.FAIL
     assert check.metrics["ready"] is True and check.metrics["explain_ok"] is False
     assert "add service.examples.explain" in check.summary
+
+
+#: A digits classifier behind the standard library's HTTP server; it logs what a request holds.
+DIGITS_SERVICE = """\
+import json
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+digits = load_digits()
+train, _, labels, _ = train_test_split(
+    digits.images.astype(np.uint8), digits.target, test_size=0.3, random_state=0, stratify=digits.target
+)
+model = LogisticRegression(max_iter=2000).fit(train.reshape(len(train), -1), labels)
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        print("request keys", sorted(body), flush=True)
+        images = np.asarray(body["inputs"]).reshape(len(body["inputs"]), -1)
+        data = json.dumps({"predictions": model.predict(images).tolist()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+HTTPServer(("127.0.0.1", 8000), Handler).serve_forever()
+"""
+
+
+def test_hidden_inputs_go_to_the_service_and_are_scored_on_the_host(engine, tmp_path, config):
+    files = {
+        "capstone.yaml": "capstone: 3.3-transformer-nlp\nservice:\n  command: python server.py\n",
+        "server.py": DIGITS_SERVICE,
+    }
+    hidden = Probe(id="hidden", body="benchmark", benchmark="digits", examples=200, batch=50)
+    check = probe(engine, tmp_path, files, config.sandbox_image, config, [hidden])
+    assert check.status is Status.PASS, (check.summary, check.log)
+    assert check.metrics["hidden_n"] == 200 and check.metrics["hidden_benchmark"] == "digits"
+    assert check.metrics["hidden_accuracy"] >= 0.9
+    assert "request keys ['inputs']" in (check.log or "")  # the labels stayed on the host

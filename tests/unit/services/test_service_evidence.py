@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from evaluator.intake.manifest import ServiceEntry, parse_manifest
-from evaluator.model.report import Status
+from evaluator.model.report import Fault, Status
 from evaluator.services.evidence import ServiceReport, judge, service_check
+from evaluator.services.hidden import HiddenInputs, load_inputs
 from evaluator.services.probes import MALFORMED_BODIES, Probe, probe_requests
 
 ENTRY = ServiceEntry(
@@ -144,3 +146,68 @@ def test_manifest_service_and_pipeline_entries_are_validated(text, message):
     outcome = parse_manifest(f"capstone: '2.2'\n{text}\n")
     assert outcome.manifest is None
     assert message in outcome.check.summary
+
+
+def test_hidden_inputs_are_sent_in_batches_and_scored_here(config):
+    probe = Probe(id="hidden", body="benchmark", benchmark="digits", examples=50, batch=16)
+    hidden = load_inputs(probe, config)
+    assert isinstance(hidden, HiddenInputs)
+    assert len(hidden.inputs) == 50 and len(hidden.inputs[0]) == 8  # 8x8 images as lists
+    requests = probe_requests(probe, ENTRY, hidden.inputs)
+    assert isinstance(requests, list) and [
+        len(json.loads(r["body"])["inputs"]) for r in requests
+    ] == [16, 16, 16, 2]
+    assert all(
+        r["keep"] and set(json.loads(r["body"])) == {"inputs"} for r in requests
+    )  # no labels
+    truth = hidden.labels.tolist()
+    bodies = [json.dumps({"predictions": truth[i : i + 16]}) for i in range(0, 50, 16)]
+    answers = [{"status": 200, "seconds": 0.01, "json": True, "body": b} for b in bodies]
+    check = service_check(
+        ENTRY,
+        [probe],
+        report(probes=[{"id": "hidden", "requests": answers}]),
+        {},
+        hidden={"hidden": hidden},
+    )
+    assert check.status is Status.PASS
+    assert (check.metrics["hidden_accuracy"], check.metrics["hidden_n"]) == (1.0, 50)
+    wrong = [json.dumps([0] * len(json.loads(b)["predictions"])) for b in bodies]
+    answers = [{"status": 200, "seconds": 0.01, "json": True, "body": b} for b in wrong]
+    check = service_check(
+        ENTRY,
+        [probe],
+        report(probes=[{"id": "hidden", "requests": answers}]),
+        {},
+        hidden={"hidden": hidden},
+    )
+    assert check.metrics["hidden_accuracy"] < 0.3
+
+
+def test_unusable_predictions_and_missing_hidden_data(config, tmp_path):
+    probe = Probe(id="hidden", body="benchmark", benchmark="digits", examples=4, batch=4)
+    hidden = load_inputs(probe, config)
+    assert isinstance(hidden, HiddenInputs)
+    answers = [{"status": 200, "seconds": 0.01, "json": True, "body": '{"label": 3}'}]
+    check = service_check(
+        ENTRY,
+        [probe],
+        report(probes=[{"id": "hidden", "requests": answers}]),
+        {},
+        hidden={"hidden": hidden},
+    )
+    assert check.status is Status.FAIL
+    assert (
+        'predictions rejected: an answer is neither {"predictions": [...]} nor a list'
+        in check.summary
+    )
+    texts = Probe(id="hidden", body="benchmark", benchmark="text-classification")
+    problem = load_inputs(texts, replace(config, data_dir=tmp_path))
+    assert isinstance(problem, str) and "capstone-eval data import text-classification" in problem
+    check = service_check(ENTRY, [texts], report(), {}, operator={"hidden": problem})
+    assert (check.status, check.fault) == (Status.ERROR, Fault.OPERATOR)
+
+
+def test_a_benchmark_probe_names_its_benchmark():
+    with pytest.raises(ValueError, match="go together"):
+        Probe(id="hidden", body="benchmark")
