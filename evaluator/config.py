@@ -40,6 +40,18 @@ class SandboxLimits:
     """Captured output per stream (stdout, stderr); the tail is kept."""
     tmpfs_bytes: int = 512 * MIB
     """Size of the writable /tmp."""
+    tmp_files: int = 100_000
+    """Files and folders /tmp can hold."""
+    workspace_bytes: int = 512 * MIB
+    """Size of the writable /workspace (the submission's copy plus what learner code writes)."""
+    workspace_files: int = 100_000
+    """Files and folders /workspace can hold."""
+    results_bytes: int = 64 * MIB
+    """Result files a run may hand back, in total (/results is bounded to this size)."""
+    result_file_bytes: int = 32 * MIB
+    """Largest single result file handed back; a larger one is the learner's failure."""
+    results_files: int = 1000
+    """Most result files handed back."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,6 @@ of the evaluation itself (engine down, unreachable repository) raise.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,8 @@ from evaluator.benchmarks.names import benchmark_for
 from evaluator.checks.benchmark import benchmark_check
 from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
-from evaluator.checks.tests import suite_evidence, suite_spec
+from evaluator.checks.suite_plan import plan_suite
+from evaluator.checks.tests import run_suite, suite_evidence
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
 from evaluator.intake.dependencies import plan_dependencies
@@ -43,6 +43,7 @@ from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presen
 from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
 from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
+from evaluator.sandbox.reaper import scratch_folder
 
 DEFAULT_PYTHON = "3.11.0"
 
@@ -197,15 +198,18 @@ def _step_tests(run: _Run) -> None:
                 _skipped("coverage", "dependencies did not install"),
             ]
             return
-        run.progress("running tests with coverage in the sandbox")
-        results = run.scratch / "results"
-        outcome = run.engine.run(
-            suite_spec(run.image, run.manifest, run.config.limits),
-            workspace=run.root,
-            collect_to=results,
+        plan = plan_suite(run.root, run.manifest)
+        extra = " (and once without conftest.py)" if plan.has_conftest else ""
+        run.progress(f"running tests with coverage in the sandbox{extra}")
+        outcomes = run_suite(run.engine, run.image, plan, run.config.limits, run.root)
+        evidence = suite_evidence(
+            outcomes,
+            plan=plan,
+            limits=run.config.limits,
+            coverage_min=run.config.coverage_min,
         )
-        evidence = suite_evidence(outcome, results, run.config.limits, run.config.coverage_min)
         run.checks += [evidence.tests, evidence.coverage]
+        run.integrity_findings += evidence.integrity
 
 
 def _step_benchmark(run: _Run) -> None:
@@ -288,9 +292,9 @@ def evaluate(
         image_id = engine.require_image(config.sandbox_image)
         version_file = engine.read_file(config.sandbox_image, "/opt/sandbox/python-version")
         python_version = (version_file or DEFAULT_PYTHON.encode()).decode().strip()
-    with tempfile.TemporaryDirectory(prefix="capstone-eval-") as tmp:
+    with scratch_folder() as tmp:
         with clock.phase("fetch"):
-            fetched, workspace = _intake(request, config, Path(tmp), progress)
+            fetched, workspace = _intake(request, config, tmp, progress)
         run = _Run(
             request=request,
             config=config,
@@ -299,7 +303,7 @@ def evaluate(
             clock=clock,
             image_id=image_id,
             python_version=python_version,
-            scratch=Path(tmp),
+            scratch=tmp,
             fetched=fetched,
             workspace=workspace,
         )

@@ -22,6 +22,8 @@ from evaluator.reporting.files import (
     try_read_report,
     write_reports,
 )
+from evaluator.sandbox.engine import DockerEngine
+from evaluator.sandbox.reaper import reap_leftovers
 
 EXIT = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.ERROR: 2}
 
@@ -109,7 +111,11 @@ def run(
     progress = Progress(quiet=quiet)
     failure: EvaluatorError | None = None
     try:
-        report = evaluate(request, config, progress=progress)
+        engine = DockerEngine.connect(config.docker_host)
+        # What killed evaluations left behind goes first (their containers have
+        # stopped by their own deadline; running evaluations keep theirs).
+        reap_leftovers(engine.client)
+        report = evaluate(request, config, progress=progress, engine=engine)
     except EvaluatorError as exc:
         failure = exc
         report = error_report(request, str(exc), started)

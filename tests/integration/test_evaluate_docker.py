@@ -56,9 +56,15 @@ def test_passing_repository(tmp_path, engine, config):
     assert report.capstone == "1.1-file-organizer"
     assert report.source.commit is not None and len(report.source.commit) == 40
     tests = check(report, "tests")
-    assert tests.metrics == {"passed": 2, "failed": 0, "errors": 0, "skipped": 0} | {
-        "duration_s": tests.metrics["duration_s"]
-    }
+    assert tests.metrics == {
+        "passed": 2,
+        "failed": 0,
+        "errors": 0,
+        "skipped": 0,
+        "assertion_free": 0,
+        "collected": 2,
+        "processes_left_running": 0,
+    } | {"duration_s": tests.metrics["duration_s"]}
     assert check(report, "coverage").metrics["percent"] == 100.0
     assert check(report, "lint").metrics["violations"] == 0
     assert set(report.timings.phases) == {"engine", "fetch", "install", "tests", "lint", "rubric"}
