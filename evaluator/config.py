@@ -13,6 +13,8 @@ from pathlib import Path
 
 from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
 from evaluator.errors import ConfigError
+from evaluator.github.config import GitHubConfig, load_github_config
+from evaluator.queue.config import QueueConfig, load_queue_config
 
 GIB = 1024**3
 MIB = 1024**2
@@ -98,6 +100,10 @@ class EvaluatorConfig:
     """Kaggle API credentials (KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json); None: CSV exports."""
     kaggle_api_url: str = KAGGLE_API
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    """The job queue of ``serve`` and ``worker`` (CAPSTONE_EVAL_QUEUE_URL, ...)."""
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    """The GitHub App and Action (GITHUB_APP_ID, GITHUB_WEBHOOK_SECRET, ...)."""
 
 
 def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
@@ -169,4 +175,6 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         else base.data_dir,
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
+        queue=load_queue_config(env),
+        github=load_github_config(env),
     )

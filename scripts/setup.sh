@@ -4,7 +4,7 @@
 # ready machine takes seconds.
 #
 #   scripts/setup.sh            what `capstone-eval evaluate` needs
-#   scripts/setup.sh --tests    also what the test suite needs (headless Chromium)
+#   scripts/setup.sh --tests    also what the test suite needs (headless Chromium, redis-server)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,6 +19,8 @@ command -v git >/dev/null || packages+=(git)
 command -v dockerd >/dev/null || packages+=(docker.io)
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_tests" = 1 ] && ! command -v chromium >/dev/null; then packages+=(chromium); fi
+# The job queue's tests start their own Redis servers on loopback ports.
+if [ "$want_tests" = 1 ] && ! command -v redis-server >/dev/null; then packages+=(redis-server); fi
 if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     say "missing Debian packages: ${packages[*]}; run this script as root once (or install them)"
