@@ -26,6 +26,7 @@ from evaluator.intake.dependencies import plan_dependencies
 from evaluator.intake.manifest import Manifest, load_manifest
 from evaluator.intake.source import FetchedSource, Source, fetch
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
+from evaluator.integrity.scan import StaticScan, scan_workspace
 from evaluator.model.report import (
     CheckResult,
     Finding,
@@ -130,6 +131,8 @@ class _Run:
     integrity_findings: list[Finding] = field(default_factory=list)
     """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
     the integrity step reports them together."""
+    static_scan: StaticScan | None = None
+    """The static scan of the workspace (see :func:`_scan`), made once when first needed."""
 
     @property
     def root(self) -> Path:
@@ -189,6 +192,13 @@ def _step_install(run: _Run) -> None:
     run.checks.append(run.install.check)
 
 
+def _scan(run: _Run) -> StaticScan:
+    """The static scan of the workspace, made once per evaluation."""
+    if run.static_scan is None:
+        run.static_scan = scan_workspace(run.root, manifest=run.manifest)
+    return run.static_scan
+
+
 def _step_tests(run: _Run) -> None:
     """The learner's test suite under coverage, in the sandbox."""
     with run.clock.phase("tests"):
@@ -207,6 +217,7 @@ def _step_tests(run: _Run) -> None:
             plan=plan,
             limits=run.config.limits,
             coverage_min=run.config.coverage_min,
+            assertion_free=_scan(run).assertion_free,
         )
         run.checks += [evidence.tests, evidence.coverage]
         run.integrity_findings += evidence.integrity

@@ -21,6 +21,7 @@ from evaluator.checks.suite_integrity import (
 )
 from evaluator.checks.suite_plan import EVENTS_BYTES, SuitePlan, suite_spec
 from evaluator.config import MIB, SandboxLimits
+from evaluator.integrity.scan import base_node_id
 from evaluator.model.report import CheckResult, Fault, Finding, Status
 from evaluator.sandbox.engine import DockerEngine, RunOutcome
 
@@ -80,11 +81,6 @@ def _error(outcome: RunOutcome, summary: str, **metrics: bool) -> CheckResult:
     )
 
 
-def _base_id(nodeid: str) -> str:
-    """``tests/t.py::test_f[1]`` -> ``tests/t.py::test_f`` (as the static scan names tests)."""
-    return nodeid.split("[", 1)[0]
-
-
 def _finding(test: TestOutcome) -> Finding:
     failure = test.failure
     code = "test-failure" if test.outcome == "failed" else "test-error"
@@ -103,7 +99,7 @@ def _counts(run: SuiteRun, assertion_free: frozenset[str]) -> dict[str, int]:
     counts = dict.fromkeys(("passed", "failed", "errors", "skipped", "assertion_free"), 0)
     for test in run.tests.values():
         outcome = test.outcome
-        if outcome == "passed" and _base_id(test.nodeid) in assertion_free:
+        if outcome == "passed" and base_node_id(test.nodeid) in assertion_free:
             counts["assertion_free"] += 1
         elif outcome == "passed":
             counts["passed"] += 1

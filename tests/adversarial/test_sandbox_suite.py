@@ -11,7 +11,7 @@ import pytest
 
 from evaluator.model.report import Status
 from tests.adversarial import sandbox_repos as repos
-from tests.adversarial.sandbox_eval import codes, suite_of
+from tests.adversarial.sandbox_eval import check, codes, evaluate_files, suite_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -104,3 +104,16 @@ def test_conftest_fixture_missing_without_conftest_is_not_a_diff(tmp_path, engin
     assert evidence.tests.status is Status.PASS
     assert evidence.tests.metrics["passed"] == 3
     assert codes(evidence.integrity, "noconftest-diff") == []
+
+
+def test_tests_that_assert_nothing_do_not_count(tmp_path, engine, config):
+    hollow = (
+        "from calc import add\n\n\n"
+        "def test_calls():\n    add(1, 2)\n\n\n"
+        "def test_nothing():\n    pass\n"
+    )
+    files = {**repos.honest(), "tests/test_hollow.py": hollow}
+    tests = check(evaluate_files(tmp_path / "repo", files, config), "tests")
+    assert tests.status is Status.PASS
+    assert (tests.metrics["passed"], tests.metrics["assertion_free"]) == (2, 2)
+    assert "2 passed without asserting anything (not counted)" in tests.summary
