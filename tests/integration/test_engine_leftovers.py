@@ -55,7 +55,8 @@ def test_leftovers_of_dead_owners_are_removed_live_ones_kept(engine, config, tmp
         }
         assert "alive" in remaining
         assert not remaining & {"dead-old-label", "dead-owner-id"}
-        assert reaped.containers >= 2 and reaped.volumes >= 1 and reaped.folders == 1
+        # Other evaluations on this engine may reap the dead ones first: count only folders.
+        assert reaped.folders == 1
         with pytest.raises(docker.errors.NotFound):
             engine.client.volumes.get(volume.id)
         assert not scratch.exists()

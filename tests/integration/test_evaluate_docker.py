@@ -209,6 +209,7 @@ def test_outside_link_was_not_copied():
 def test_workspace_and_tmp_are_writable():
     Path("out.txt").write_text("ok")
     Path("/tmp/scratch").write_text("ok")
+    assert Path("out.txt").read_text() == Path("/tmp/scratch").read_text() == "ok"
 """
 
 
