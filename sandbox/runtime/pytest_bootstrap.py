@@ -92,15 +92,29 @@ def start_coverage(settings: dict[str, Any]) -> Any:
     return cov
 
 
+def load_plugin() -> Any:
+    """The evaluator's plugin, loaded from its file: the runtime folder never goes on
+    ``sys.path``, where its modules could shadow the learner's."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "capstone_evaluator_pytest_plugin", f"{RUNTIME}/capstone_pytest.py"
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError("the evaluator's pytest plugin is missing")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def main() -> int:
     with open(sys.argv[1], encoding="utf-8") as handle:
         config = json.load(handle)
     import coverage  # noqa: F401 - the real one, before the workspace is importable
     import pytest
 
-    sys.path.append(RUNTIME)
-    import capstone_pytest
-
+    capstone_pytest = load_plugin()
     sys.path.extend(config["paths"])
     stream = capstone_pytest.Stream(EVENTS_FD)
     plugin = capstone_pytest.Plugin(stream, config["filters"])

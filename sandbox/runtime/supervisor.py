@@ -23,62 +23,26 @@ The evaluator's host side (``evaluator/sandbox/frame.py``) parses the frame.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import ctypes
-import hashlib
-import io
 import json
 import os
 import selectors
 import shutil
 import signal
-import stat
 import sys
-import tarfile
 import time
 
-FRAME_BEGIN = "==capstone-frame-v1 begin"
-FRAME_END = "==capstone-frame-v1 end"
-LINE = 16000  # base64 characters per log line (the json-file driver splits at 16 KiB)
+# Helpers sit next to this file, in the evaluator's read-only input volume.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from handback import emit, frame, gather_results
+from privileges import become, run_as
+
 EVENTS_FD = 3
 POLL_S = 0.25  # how often the bounded file systems are checked for being full
 SETTLE_S = 5.0  # how long killed processes get to disappear
 PR_SET_DUMPABLE = 4
-CAPABILITY_VERSION_3 = 0x20080522
-
-
-def drop_all_capabilities() -> None:
-    """capset(2) to nothing: a root command keeps uid 0 but loses SETUID, SETGID and KILL."""
-
-    class Header(ctypes.Structure):
-        _fields_ = (("version", ctypes.c_uint32), ("pid", ctypes.c_int))
-
-    class Data(ctypes.Structure):
-        _fields_ = (
-            ("effective", ctypes.c_uint32),
-            ("permitted", ctypes.c_uint32),
-            ("inheritable", ctypes.c_uint32),
-        )
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.capset(ctypes.byref(Header(CAPABILITY_VERSION_3, 0)), (Data * 2)()) != 0:
-        raise OSError(ctypes.get_errno(), "capset")
-
-
-def become(user: list[int] | None) -> None:
-    """Turn the current (child) process into the learner: uid/gid, or root without capabilities."""
-    # Written while still privileged: the OOM killer then prefers learner processes
-    # to the supervisor, whose report would otherwise be lost.
-    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as handle:
-        handle.write("800")
-    if user is None:
-        drop_all_capabilities()
-        return
-    uid, gid = user
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
 
 
 class Tail:
@@ -136,23 +100,6 @@ class Watch:
             self.full_space = True
         if st.f_files and st.f_ffree <= 1:
             self.full_files = True
-
-
-def run_as(user: list[int] | None, work: object, *args: object) -> int:
-    """Run ``work(*args)`` in a forked child that became the learner; its exit status."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            become(user)
-            work(*args)  # type: ignore[operator]
-            code = 0
-        except OSError as exc:
-            sys.stderr.write(f"supervisor child: {exc}\n")
-            code = 28 if exc.errno == 28 else 1
-        finally:
-            os._exit(code)
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def seed(source: str, target: str) -> None:
@@ -333,121 +280,47 @@ def settle() -> None:
         time.sleep(0.01)
 
 
-def collect_results(folder: str, limits: dict[str, int], write_fd: int) -> None:
-    """(In a child that became the learner.) A tar of the regular files under ``folder``.
-
-    Links, devices and FIFOs are skipped; files over the per-file limit, past the
-    file-count limit or the total are named in ``dropped.json`` instead.
-    """
-    dropped: list[str] = []
-    total = files = 0
-    mib = 1024 * 1024
-    with os.fdopen(write_fd, "wb") as pipe, tarfile.open(fileobj=pipe, mode="w|") as tar:
-        for root, dirs, names in os.walk(folder, followlinks=False):
-            dirs.sort()
-            for name in sorted(names):
-                path = os.path.join(root, name)
-                rel = os.path.relpath(path, folder)
-                try:
-                    rel.encode("utf-8")
-                except UnicodeEncodeError:
-                    dropped.append(f"{rel.encode('utf-8', 'replace').decode()}: name is not UTF-8")
-                    continue
-                try:
-                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-                except OSError:
-                    continue
-                with os.fdopen(fd, "rb") as handle:
-                    info = os.fstat(handle.fileno())
-                    if not stat.S_ISREG(info.st_mode):
-                        continue
-                    size = info.st_size
-                    if files >= limits["files"]:
-                        dropped.append(f"{rel}: over the limit of {limits['files']} result files")
-                        continue
-                    if size > limits["file_bytes"]:
-                        dropped.append(
-                            f"{rel} is {size / mib:.1f} MiB, over the "
-                            f"{limits['file_bytes'] / mib:.0f} MiB limit per result file"
-                        )
-                        continue
-                    if total + size > limits["bytes"]:
-                        dropped.append(
-                            f"{rel}: the result files exceed the "
-                            f"{limits['bytes'] / mib:.0f} MiB limit in total"
-                        )
-                        continue
-                    data = handle.read(size)
-                member = tarfile.TarInfo("results/" + rel)
-                member.size = len(data)
-                tar.addfile(member, io.BytesIO(data))
-                total += len(data)
-                files += 1
-        note = json.dumps(dropped).encode()
-        member = tarfile.TarInfo("dropped.json")
-        member.size = len(note)
-        tar.addfile(member, io.BytesIO(note))
+def wake_on_child_exit() -> int:
+    """A pipe that becomes readable when a child exits (so the loop never sleeps past it)."""
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    return wake_read
 
 
-def gather_results(config: dict[str, object]) -> tuple[bytes, str | None]:
-    """The learner-side tar of /results, read with a hard cap; (bytes, problem)."""
-    limits = {k: int(v) for k, v in config["results_limits"].items()}  # type: ignore[attr-defined]
-    cap = limits["bytes"] + 512 * (limits["files"] + 4) * 3 + 65536
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_end)
-        try:
-            become(config.get("user"))  # type: ignore[arg-type]
-            collect_results(str(config["results_dir"]), limits, write_end)
-            os._exit(0)
-        except BaseException as exc:  # noqa: BLE001 - report anything, then leave
-            os.write(2, f"collecting results failed: {exc}\n".encode())
-            os._exit(1)
-    os.close(write_end)
-    data = bytearray()
-    with os.fdopen(read_end, "rb") as pipe:
-        while chunk := pipe.read(65536):
-            data += chunk
-            if len(data) > cap:
-                os.kill(pid, signal.SIGKILL)
-                break
-    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    if len(data) > cap:
-        return b"", "the result files exceed their size limit"
-    if status != 0:
-        return b"", "the result files could not be read"
-    return bytes(data), None
+def seed_all(config: dict[str, object]) -> list[str]:
+    """Copy every evaluator input into its writable place, as the learner; the problems."""
+    problems = []
+    for source, target in config.get("seed", []):  # type: ignore[attr-defined]
+        if run_as(config.get("user"), seed, source, target) != 0:  # type: ignore[arg-type]
+            problems.append(f"the workspace could not be copied into {target}")
+    return problems
 
 
-def frame(members: dict[str, bytes], results_tar: bytes) -> bytes:
-    """One tar: the supervisor's own files plus the learner's result files."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        if results_tar:
-            with tarfile.open(fileobj=io.BytesIO(results_tar), mode="r|") as source:
-                for member in source:
-                    if member.isfile():
-                        handle = source.extractfile(member)
-                        if handle is not None:
-                            tar.addfile(member, handle)
-    return buffer.getvalue()
-
-
-def emit(payload: bytes) -> None:
-    """Write the frame to stdout in lines the log driver keeps whole."""
-    text = base64.b64encode(payload).decode("ascii")
-    digest = hashlib.sha256(payload).hexdigest()
-    out = sys.stdout
-    out.write(f"\n{FRAME_BEGIN} {len(payload)}==\n")
-    for start in range(0, len(text), LINE):
-        out.write(text[start : start + LINE] + "\n")
-    out.write(f"{FRAME_END} {digest}==\n")
-    out.flush()
+def hand_back(config: dict[str, object], run: Run, started: float, problems: list[str]) -> None:
+    """Collect the result files and write the report (every learner process is gone)."""
+    outcome = run.outcome()
+    outcome["duration_s"] = round(time.monotonic() - started, 3)
+    results_tar = b""
+    if config.get("results_dir"):
+        results_tar, problem = gather_results(config)
+        if problem:
+            problems.append(problem)
+    stdout, stderr = run.out.value(), run.err.value()
+    outcome |= {
+        "problems": problems,
+        "stdout_truncated": run.out.cut,
+        "stderr_truncated": run.err.cut,
+    }
+    members = {
+        "outcome.json": json.dumps(outcome).encode(),
+        "stdout": stdout,
+        "stderr": stderr,
+        "events": bytes(run.events.data),
+    }
+    emit(frame(members, results_tar))
 
 
 def main() -> int:
@@ -456,38 +329,20 @@ def main() -> int:
     with open(sys.argv[1], encoding="utf-8") as handle:
         config = json.load(handle)
     started = time.monotonic()
-    deadline = started + float(config["wall_s"])
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_read, False)
-    os.set_blocking(wake_write, False)
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    run = Run(config, deadline)
+    run = Run(config, started + float(config["wall_s"]))
     problems: list[str] = []
-    for source, target in config.get("seed", []):
-        if run_as(config.get("user"), seed, source, target) != 0:
-            problems.append(f"the workspace could not be copied into {target}")
-    for watch in run.watches:
-        watch.check()
-    if not problems:
-        run.supervise(wake_read)
-    outcome = run.outcome()
-    outcome["duration_s"] = round(time.monotonic() - started, 3)
-    outcome["problems"] = problems
-    results_tar = b""
-    if config.get("results_dir"):
-        results_tar, problem = gather_results(config)
-        if problem:
-            problems.append(problem)
-    stdout, stderr = run.out.value(), run.err.value()
-    outcome |= {"stdout_truncated": run.out.cut, "stderr_truncated": run.err.cut}
-    members = {
-        "outcome.json": json.dumps(outcome).encode(),
-        "stdout": stdout,
-        "stderr": stderr,
-        "events": bytes(run.events.data),
-    }
-    emit(frame(members, results_tar))
+    try:
+        wake = wake_on_child_exit()
+        problems += seed_all(config)
+        for watch in run.watches:
+            watch.check()
+        if not problems:
+            run.supervise(wake)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the report still goes out
+        problems.append(f"the sandbox supervisor failed: {type(exc).__name__}: {exc}")
+        kill_all()
+        settle()
+    hand_back(config, run, started, problems)
     return 0
 
 

@@ -1,6 +1,6 @@
 """The supervisor's report as the host reads it: the real supervisor code writes it."""
 
-import importlib.util
+import importlib
 import io
 import json
 import tarfile
@@ -14,12 +14,11 @@ from evaluator.sandbox.frame import FrameError, parse_frame, safe_result_name
 LIMITS = {"max_bytes": 1 << 20, "file_bytes": 1000, "max_files": 3}
 
 
-def supervisor():
-    path = bundled("sandbox") / "runtime" / "supervisor.py"
-    spec = importlib.util.spec_from_file_location("capstone_supervisor", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def handback(monkeypatch):
+    """The supervisor's own report writer (sandbox/runtime/handback.py)."""
+    monkeypatch.syspath_prepend(str(bundled("sandbox") / "runtime"))
+    return importlib.import_module("handback")
 
 
 def results_tar(files):
@@ -32,16 +31,18 @@ def results_tar(files):
     return buffer.getvalue()
 
 
-def report(capsys, outcome=None, results=None, **members):
-    sup = supervisor()
-    base = {"outcome.json": json.dumps(outcome or {"exit_code": 0}).encode()}
-    sup.emit(sup.frame(base | members, results_tar(results or {})))
-    return capsys.readouterr().out.encode()
+@pytest.fixture
+def report(capsys, handback):
+    def write(outcome=None, results=None, **members):
+        base = {"outcome.json": json.dumps(outcome or {"exit_code": 0}).encode()}
+        handback.emit(handback.frame(base | members, results_tar(results or {})))
+        return capsys.readouterr().out.encode()
+
+    return write
 
 
-def test_report_round_trip(capsys):
+def test_report_round_trip(report):
     log = report(
-        capsys,
         {"exit_code": 3, "timed_out": False, "leftover_processes": 2, "duration_s": 1.5},
         {"results/a.json": b"{}", "results/sub/b.txt": b"hi"},
         stdout=b"out",
@@ -55,9 +56,9 @@ def test_report_round_trip(capsys):
     assert frame.results == {"a.json": b"{}", "sub/b.txt": b"hi"}
 
 
-def test_result_files_over_their_caps_are_named_not_kept(capsys):
+def test_result_files_over_their_caps_are_named_not_kept(report):
     files = {f"results/{i}": b"x" for i in range(5)} | {"results/big": b"y" * 2000}
-    frame = parse_frame(report(capsys, results=files), **LIMITS)
+    frame = parse_frame(report(results=files), **LIMITS)
     assert len(frame.results) == 3
     assert any("big: over the 1000-byte limit" in d for d in frame.dropped)
     assert sum("over the limit of 3 result files" in d for d in frame.dropped) == 2
@@ -69,8 +70,8 @@ def test_unsafe_names_are_dropped():
         assert safe_result_name(name) is None
 
 
-def test_a_cut_or_altered_report_is_refused(capsys):
-    log = report(capsys, stdout=b"x" * 5000)
+def test_a_cut_or_altered_report_is_refused(report):
+    log = report(stdout=b"x" * 5000)
     with pytest.raises(FrameError, match="cut short"):
         parse_frame(log[: len(log) // 2], **LIMITS)
     lines = log.split(b"\n")
@@ -83,9 +84,9 @@ def test_a_cut_or_altered_report_is_refused(capsys):
         parse_frame(b"just output\n", **LIMITS)
 
 
-def test_an_outcome_with_unknown_keys_is_refused(capsys):
+def test_an_outcome_with_unknown_keys_is_refused(report):
     with pytest.raises(FrameError, match="outcome"):
-        parse_frame(report(capsys, {"exit_code": 0, "surprise": 1}), **LIMITS)
+        parse_frame(report({"exit_code": 0, "surprise": 1}), **LIMITS)
 
 
 def test_inputs_are_root_owned_and_plain(tmp_path):
