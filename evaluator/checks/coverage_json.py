@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_FILES = 5000
+MAX_FILES = 2000
 MAX_MISSING = 200
 
 

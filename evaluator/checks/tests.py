@@ -26,6 +26,8 @@ from evaluator.model.report import CheckResult, Fault, Finding, Status
 from evaluator.sandbox.engine import DockerEngine, RunOutcome
 
 LOG_TAIL = 8000
+MAX_FINDINGS = 200
+"""Failing tests located in the report (the counts cover all of them)."""
 PYTEST_NO_TESTS = 5
 
 
@@ -135,7 +137,7 @@ def _tests_check(outcome: RunOutcome, run: SuiteRun, assertion_free: frozenset[s
     counts = _counts(run, assertion_free)
     ok = counts["failed"] == 0 and counts["errors"] == 0 and counts["passed"] > 0
     failing = [t for t in run.tests.values() if t.outcome in ("failed", "error")]
-    findings = [_finding(t) for t in failing]
+    findings = [_finding(t) for t in failing[:MAX_FINDINGS]]
     findings += [
         Finding(
             path=e.path,
@@ -144,7 +146,7 @@ def _tests_check(outcome: RunOutcome, run: SuiteRun, assertion_free: frozenset[s
             message=f"{e.path}: collection failed",
             detail=e.detail or None,
         )
-        for e in run.collect_errors
+        for e in run.collect_errors[:MAX_FINDINGS]
     ]
     findings += [
         Finding(
@@ -153,7 +155,7 @@ def _tests_check(outcome: RunOutcome, run: SuiteRun, assertion_free: frozenset[s
             code="test-error",
             message=f"{n}: collected but never reported (the test process skipped it)",
         )
-        for n in unreported(run)[:50]
+        for n in unreported(run)[:MAX_FINDINGS]
     ]
     return CheckResult(
         id="tests",

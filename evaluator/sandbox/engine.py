@@ -71,8 +71,11 @@ def outcome_from_frame(
     """The run's outcome from the supervisor's report; result files written to ``collect_to``."""
     names = write_results(frame.results, collect_to) if collect_to is not None else []
     reported = frame.outcome
+    exit_code = reported.exit_code
+    if exit_code is None and reported.signal and not reported.timed_out:
+        exit_code = 128 + reported.signal  # as a shell (and Docker) reports a killed command
     return RunOutcome(
-        exit_code=reported.exit_code,
+        exit_code=exit_code,
         timed_out=reported.timed_out,
         oom_killed=oom_killed and not reported.timed_out,
         stdout=_text(frame.stdout),

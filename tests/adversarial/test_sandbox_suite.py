@@ -117,3 +117,18 @@ def test_tests_that_assert_nothing_do_not_count(tmp_path, engine, config):
     assert tests.status is Status.PASS
     assert (tests.metrics["passed"], tests.metrics["assertion_free"]) == (2, 2)
     assert "2 passed without asserting anything (not counted)" in tests.summary
+
+
+def test_a_flood_of_long_failures_keeps_the_report_small(tmp_path, engine, config):
+    flood = (
+        "import pytest\n\n\n"
+        "@pytest.mark.parametrize('i', range(300))\n"
+        "def test_flood(i):\n    pytest.fail('x' * 20_000)\n"
+    )
+    report = evaluate_files(
+        tmp_path / "repo", {**repos.honest(), "tests/test_flood.py": flood}, config
+    )
+    tests = check(report, "tests")
+    assert (tests.metrics["passed"], tests.metrics["failed"]) == (2, 300)
+    # Every message and traceback is capped, and so is the number of located failures.
+    assert len(report.model_dump_json()) < 2_000_000

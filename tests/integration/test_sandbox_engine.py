@@ -118,3 +118,8 @@ def test_commit_keeps_what_a_root_command_wrote(engine, config):
     finally:
         with contextlib.suppress(docker.errors.ImageNotFound):
             engine.client.images.remove(tag, force=True)
+
+
+def test_a_command_killed_by_a_signal_exits_like_a_shell_says(engine, config):
+    outcome = run(engine, config, ["sh", "-c", "kill -9 $$"])
+    assert outcome.exit_code == 137
