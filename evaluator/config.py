@@ -48,9 +48,10 @@ class SandboxLimits:
     """Size of the writable /workspace (the submission's copy plus what learner code writes)."""
     workspace_files: int = 100_000
     """Files and folders /workspace can hold."""
-    results_bytes: int = 64 * MIB
-    """Result files a run may hand back, in total (/results is bounded to this size)."""
-    result_file_bytes: int = 32 * MIB
+    results_bytes: int = 128 * MIB
+    """Result files a run may hand back, in total (/results is bounded to this size; a
+    language model's audit rows over a 50k vocabulary take tens of MiB)."""
+    result_file_bytes: int = 64 * MIB
     """Largest single result file handed back; a larger one is the learner's failure."""
     results_files: int = 1000
     """Most result files handed back."""
