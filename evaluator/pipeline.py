@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -211,13 +212,16 @@ def _step_tests(run: _Run) -> None:
         plan = plan_suite(run.root, run.manifest)
         extra = " (and once without conftest.py)" if plan.has_conftest else ""
         run.progress(f"running tests with coverage in the sandbox{extra}")
-        outcomes = run_suite(run.engine, run.image, plan, run.config.limits, run.root)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan") as pool:
+            scanning = pool.submit(_scan, run)  # reads the workspace while the sandbox runs
+            outcomes = run_suite(run.engine, run.image, plan, run.config.limits, run.root)
+            assertion_free = scanning.result().assertion_free
         evidence = suite_evidence(
             outcomes,
             plan=plan,
             limits=run.config.limits,
             coverage_min=run.config.coverage_min,
-            assertion_free=_scan(run).assertion_free,
+            assertion_free=assertion_free,
         )
         run.checks += [evidence.tests, evidence.coverage]
         run.integrity_findings += evidence.integrity

@@ -8,6 +8,7 @@ channel, and the integrity findings it adds (:mod:`evaluator.checks.suite_integr
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,15 +53,22 @@ def run_suite(
     engine: DockerEngine, image: str, plan: SuitePlan, limits: SandboxLimits, workspace: Path
 ) -> SuiteOutcomes:
     """Run the suite; with conftest.py files, a ``--noconftest`` run in parallel."""
+    normal_spec = suite_spec(image, plan, limits)
     if not plan.has_conftest:
-        return SuiteOutcomes(
-            normal=engine.run(suite_spec(image, plan, limits), workspace=workspace)
-        )
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="suite") as pool:
+        return SuiteOutcomes(normal=engine.run(normal_spec, workspace=workspace))
+    cancel = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="noconftest") as pool:
         bare = pool.submit(
-            engine.run, suite_spec(image, plan, limits, noconftest=True), workspace=workspace
+            engine.run,
+            suite_spec(image, plan, limits, noconftest=True),
+            workspace=workspace,
+            cancel=cancel,
         )
-        normal = engine.run(suite_spec(image, plan, limits), workspace=workspace)
+        try:
+            normal = engine.run(normal_spec, workspace=workspace)
+        except BaseException:
+            cancel.set()  # Ctrl-C or an engine failure: the other run stops too
+            raise
         return SuiteOutcomes(normal=normal, noconftest=bare.result())
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import tarfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import docker.errors
 import requests.exceptions
 
 from evaluator.config import SandboxLimits
-from evaluator.errors import EngineUnavailable
+from evaluator.errors import EngineUnavailable, EvaluatorError
 from evaluator.sandbox.archive import inputs_archive, tar_directory, write_results
 from evaluator.sandbox.frame import Frame, FrameError, parse_frame
 from evaluator.sandbox.outcome import RunOutcome
@@ -37,7 +38,7 @@ from evaluator.sandbox.spec import (
     supervisor_config,
 )
 
-__all__ = ["DockerEngine", "RunOutcome", "tar_directory"]
+__all__ = ["DockerEngine", "RunCancelled", "RunOutcome", "tar_directory"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,10 @@ def outcome_from_frame(
         problems=tuple(reported.problems),
         leftover_processes=reported.leftover_processes,
     )
+
+
+class RunCancelled(EvaluatorError):
+    """A run was stopped from outside (its container is removed)."""
 
 
 class DockerEngine:
@@ -162,6 +167,7 @@ class DockerEngine:
         uploads: tuple[tuple[Path, str], ...] = (),
         collect_to: Path | None = None,
         commit_as: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunOutcome:
         """Run ``spec`` to completion (or its wall-time limit) and remove the container.
 
@@ -169,7 +175,9 @@ class DockerEngine:
         ``uploads`` are (host folder, container folder) pairs copied into a
         writable root before the start, files written to /results come back into
         ``collect_to``, and ``commit_as`` tags the container's filesystem as an
-        image when the command exits 0.
+        image when the command exits 0. Setting ``cancel`` (from another thread,
+        e.g. on Ctrl-C) stops the run within half a second: it raises
+        :class:`RunCancelled`.
         """
         container = None
         try:
@@ -180,7 +188,7 @@ class DockerEngine:
                 container.put_archive(target, tar_directory(host_dir))
             started = time.monotonic()
             container.start()
-            host_timed_out = self._wait(container, spec.limits.wall_s + GRACE_S)
+            host_timed_out = self._wait(container, spec.limits.wall_s + GRACE_S, cancel)
             outcome = self._outcome(container, spec, collect_to, host_timed_out, started)
             if commit_as is not None and outcome.ok:
                 repo, _, tag = commit_as.partition(":")
@@ -201,15 +209,23 @@ class DockerEngine:
         return outcome
 
     @staticmethod
-    def _wait(container: Any, limit_s: float) -> bool:
+    def _wait(container: Any, limit_s: float, cancel: threading.Event | None) -> bool:
         """Wait for the container to stop; kill it past ``limit_s``. Whether the host killed it."""
-        try:
-            container.wait(timeout=limit_s)
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-            container.kill()
-            container.wait(timeout=30)
-            return True
-        return False
+        deadline = time.monotonic() + limit_s
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                container.wait(timeout=max(left if cancel is None else min(left, 0.5), 0.01))
+            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+                if cancel is not None and cancel.is_set():
+                    container.kill()
+                    raise RunCancelled("the sandbox run was cancelled") from None
+                if time.monotonic() < deadline:
+                    continue
+                container.kill()
+                container.wait(timeout=30)
+                return True
+            return False
 
     @staticmethod
     def _outcome(

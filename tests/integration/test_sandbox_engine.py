@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 import uuid
 
@@ -10,7 +11,8 @@ import docker.errors
 import pytest
 
 from evaluator.config import MIB, SandboxLimits
-from evaluator.sandbox.spec import RunSpec
+from evaluator.sandbox.engine import RunCancelled
+from evaluator.sandbox.spec import OWNER_LABEL, RunSpec, process_owner
 
 pytestmark = pytest.mark.docker
 
@@ -123,3 +125,17 @@ def test_commit_keeps_what_a_root_command_wrote(engine, config):
 def test_a_command_killed_by_a_signal_exits_like_a_shell_says(engine, config):
     outcome = run(engine, config, ["sh", "-c", "kill -9 $$"])
     assert outcome.exit_code == 137
+
+
+def test_a_cancelled_run_stops_at_once_and_leaves_nothing(engine, config):
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    spec = RunSpec(
+        image=config.sandbox_image, command=["sleep", "300"], limits=config.limits, purpose="cancel"
+    )
+    began = time.monotonic()
+    with pytest.raises(RunCancelled):
+        engine.run(spec, cancel=cancel)
+    assert time.monotonic() - began < 10
+    mine = {"label": [f"{OWNER_LABEL}={process_owner()}", "capstone-evaluator.purpose=cancel"]}
+    assert not engine.client.containers.list(all=True, filters=mine)
