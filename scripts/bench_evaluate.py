@@ -37,13 +37,15 @@ from evaluator.sandbox.spec import RunSpec
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(func: Callable[[], object], repeat: int) -> list[float]:
-    """Wall times of ``repeat`` calls."""
-    times = []
+def rounds(measures: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """Wall times of each measure, ``repeat`` rounds of one call each, interleaved: on a
+    shared machine a load spike then hits every measure alike."""
+    times: dict[str, list[float]] = {name: [] for name in measures}
     for _ in range(repeat):
-        began = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - began)
+        for name, func in measures.items():
+            began = time.perf_counter()
+            func()
+            times[name].append(time.perf_counter() - began)
     return times
 
 
@@ -120,44 +122,41 @@ def main() -> None:
         return report
 
     print(f"example: {example}  (repeat {args.repeat}, {os.cpu_count()} CPUs)")
-    with tempfile.TemporaryDirectory() as venv:
-        python = clean_venv(Path(venv), example)
-        bare = timed(lambda: bare_run(example, python, with_coverage=False), args.repeat)
-        bare_cov = timed(lambda: bare_run(example, python, with_coverage=True), args.repeat)
-    print(f"bare suite, clean venv (pytest):    {fmt(bare)}")
-    print(f"bare, + coverage, json and ruff:    {fmt(bare_cov)}")
     if args.cold:
         cold_install(engine, request, config)
     phases = run_eval().timings.phases  # warms the dependency layer and the page cache
-    warm = timed(run_eval, args.repeat)
-    print(f"evaluate, warm, in-process:         {fmt(warm)}")
-    cli = [
-        str(Path(sys.executable).with_name("capstone-eval")),
-        "evaluate",
-        str(example),
-        "-q",
-        "--out",
-    ]
+    cli = [str(Path(sys.executable).with_name("capstone-eval")), "evaluate", str(example), "-q"]
 
     def run_cli(out: str) -> None:
         # Exit 1 is a verdict (the example needs a mentor for its judgement criteria);
         # only 2 means the evaluation did not run.
-        done = subprocess.run([*cli, out], check=False, capture_output=True)
+        done = subprocess.run([*cli, "--out", out], check=False, capture_output=True)
         if done.returncode not in (0, 1):
             raise SystemExit(done.stderr.decode(errors="replace"))
 
-    with tempfile.TemporaryDirectory() as tmp:
-        warm_cli = timed(lambda: run_cli(tmp), args.repeat)
-    print(f"evaluate, warm, CLI end to end:     {fmt(warm_cli)}")
-
     spec = RunSpec(image=config.sandbox_image, command=["true"], limits=config.limits)
-    start = timed(lambda: engine.run(spec), args.repeat)
-    print(f"container start overhead (`true`):  {fmt(start)}")
-
-    b, w = statistics.median(bare), statistics.median(warm)
+    with tempfile.TemporaryDirectory() as venv, tempfile.TemporaryDirectory() as out:
+        python = clean_venv(Path(venv), example)
+        times = rounds(
+            {
+                "bare suite, clean venv (pytest):  ": lambda: bare_run(
+                    example, python, with_coverage=False
+                ),
+                "bare, + coverage, json and ruff:  ": lambda: bare_run(
+                    example, python, with_coverage=True
+                ),
+                "evaluate, warm, in-process:       ": run_eval,
+                "evaluate, warm, CLI end to end:   ": lambda: run_cli(out),
+                "container start overhead (`true`):": lambda: engine.run(spec),
+            },
+            args.repeat,
+        )
+    for name, values in times.items():
+        print(f"{name} {fmt(values)}")
+    bare, warm = (statistics.median(v) for v in list(times.values())[0:3:2])
     print(
-        f"warm evaluate - bare suite: {w - b:+.3f} s (goal: at most +0.5 s: "
-        f"{'met' if w - b <= 0.5 else 'NOT met'})"
+        f"warm evaluate - bare suite: {warm - bare:+.3f} s (goal: at most +0.5 s: "
+        f"{'met' if warm - bare <= 0.5 else 'NOT met'})"
     )
     print("warm phases: " + ", ".join(f"{k} {v:.3f} s" for k, v in phases.items()))
 
