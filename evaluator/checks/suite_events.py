@@ -69,6 +69,8 @@ class SuiteRun:
     tests: dict[str, TestOutcome] = field(default_factory=dict)
     collect_errors: list[Failure] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)
+    """Tests pytest failed and a hook then reported passed (they count as failed)."""
     unreadable: int = 0
     exitstatus: int | None = None
     coverage: dict[str, Any] | None = None
@@ -119,6 +121,9 @@ def _report(run: SuiteRun, event: dict[str, Any]) -> None:
     location: list[Any] = raw_location if isinstance(raw_location, list) else []
     path = _path(location[0]) if location else nodeid.split("::", 1)[0]
     line = _line(location[1]) if len(location) > 1 else None
+    if outcome == "passed" and event.get("raw") == "failed":
+        run.rewritten.append(nodeid)
+        outcome = "failed"
     test = run.tests.get(nodeid)
     if test is None:
         if len(run.tests) >= MAX_TESTS:

@@ -7,7 +7,9 @@
   files are not loaded (a test that merely errors for a missing conftest
   fixture does not count);
 - ``integrity/result-stream``: the evaluator's result channel carried lines or
-  reports its plugin did not write (forged, or a plugin that re-runs tests).
+  reports its plugin did not write (forged, or a plugin that re-runs tests);
+- ``integrity/conftest-hook``: a hook turned a test pytest failed into a pass at
+  run time (it counts as failed).
 """
 
 from __future__ import annotations
@@ -60,8 +62,19 @@ def filter_findings(run: SuiteRun, filters: tuple[Filter, ...]) -> list[Finding]
 
 
 def stream_findings(run: SuiteRun) -> list[Finding]:
-    """Reports the evaluator's plugin did not write, or wrote twice."""
+    """Reports the evaluator's plugin did not write, wrote twice, or saw rewritten."""
     findings = []
+    if run.rewritten:
+        path, line = run.location(run.rewritten[0])
+        findings.append(
+            Finding(
+                path=path,
+                line=line,
+                code="integrity/conftest-hook",
+                message=f"{len(run.rewritten)} tests pytest failed were turned into passes by "
+                f"a hook at run time (they count as failed): {_ids(run.rewritten)}",
+            )
+        )
     if run.duplicates:
         nodeid = run.duplicates[0].split(" ", 1)[0]
         path, line = run.location(nodeid)

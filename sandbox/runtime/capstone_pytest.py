@@ -112,9 +112,8 @@ def _location(item: pytest.Item) -> list[object]:
     return [relative(str(path)), (line or 0) + 1]
 
 
-def _failure(item: pytest.Item, report: pytest.TestReport) -> dict[str, Any]:
+def _failure(item: pytest.Item, longrepr: Any) -> dict[str, Any]:
     """Where and why a test failed: the deepest frame in the test's own file."""
-    longrepr = report.longrepr
     crash = getattr(longrepr, "reprcrash", None)
     message = getattr(crash, "message", None) or str(longrepr).strip().splitlines()[-1:]
     path, line = _location(item)
@@ -131,12 +130,34 @@ def _failure(item: pytest.Item, report: pytest.TestReport) -> dict[str, Any]:
     }
 
 
+class RawOutcomes:
+    """The innermost report wrapper: each report as pytest's own makereport made it.
+
+    Registered when the tests start to run, after every conftest.py and plugin:
+    among ``trylast`` wrappers the last registered is the innermost. pytest itself
+    never turns a failure into a pass (xfail makes it a skip), so a failure that
+    ends up passed was rewritten by a hook.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], tuple[str, Any]] = {}
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        self.seen[(item.nodeid, report.when)] = (report.outcome, report.longrepr)
+        return report
+
+
 class Plugin:
     """The hooks; ``filters`` are the learner's, to report (never to apply)."""
 
     def __init__(self, stream: Stream, filters: list[dict[str, Any]]) -> None:
         self.stream = stream
         self.filters = filters
+        self.raw = RawOutcomes()
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(
@@ -163,6 +184,10 @@ class Plugin:
                     "filtered": filtered,
                 }
             )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        session.config.pluginmanager.register(self.raw, "capstone-evaluator-raw-outcomes")
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.stream.send({"event": "deselected", "tests": [i.nodeid for i in items]})
@@ -194,8 +219,12 @@ class Plugin:
             "xfail": hasattr(report, "wasxfail"),
             "location": _location(item),
         }
+        raw, raw_longrepr = self.raw.seen.pop((item.nodeid, str(report.when)), (None, None))
         if report.failed:
-            event["failure"] = _failure(item, report)
+            event["failure"] = _failure(item, report.longrepr)
+        elif raw == "failed" and report.passed:
+            event["raw"] = raw
+            event["failure"] = _failure(item, raw_longrepr)
         elif report.skipped and isinstance(report.longrepr, tuple):
             event["reason"] = str(report.longrepr[2])[:MESSAGE]
         self.stream.send(event)

@@ -191,6 +191,25 @@ def outcome_hook_inner() -> dict[str, str]:
     return _outcome_hook("hookwrapper=True, trylast=True")
 
 
+def outcome_hook_replaces() -> dict[str, str]:
+    """A conftest hook that makes every report itself: pytest's own never exists."""
+    conftest = _dedent(
+        """
+        import pytest
+        from _pytest.reports import TestReport
+
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_makereport(item, call):
+            keywords = {name: 1 for name in item.keywords}
+            return TestReport(
+                item.nodeid, item.location, keywords, "passed", None, call.when, (), call.duration
+            )
+        """
+    )
+    return _with_failure(**{"conftest.py": conftest})
+
+
 def fills_disk(total_bytes: int = 2 * 1024**3, files: int = 300_000) -> dict[str, str]:
     """A test that writes ``total_bytes`` and ``files`` files into the workspace."""
     test = _dedent(

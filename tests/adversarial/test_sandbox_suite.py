@@ -87,8 +87,17 @@ def test_outer_outcome_hook_does_not_reach_the_evaluator(tmp_path, engine, confi
     assert_honest_failure(evidence)
 
 
-def test_inner_outcome_hook_is_flagged_by_the_noconftest_run(tmp_path, engine, config):
+def test_inner_outcome_hook_is_caught_at_run_time(tmp_path, engine, config):
     evidence = suite_of(tmp_path / "repo", repos.outcome_hook_inner(), engine, config)
+    # The evaluator's innermost wrapper saw pytest's failure before the hook flipped it.
+    assert_honest_failure(evidence)
+    (flagged,) = codes(evidence.integrity, "conftest-hook")
+    assert (flagged.path, flagged.line) == ("tests/test_wrong.py", 4)
+    assert "turned into passes by a hook" in flagged.message
+
+
+def test_a_hook_that_fabricates_reports_is_flagged_by_the_noconftest_run(tmp_path, engine, config):
+    evidence = suite_of(tmp_path / "repo", repos.outcome_hook_replaces(), engine, config)
     diff = codes(evidence.integrity, "noconftest-diff")
     assert [(f.path, f.line) for f in diff] == [("tests/test_wrong.py", 4)]
     assert "passed with conftest.py, fails without it" in diff[0].message
@@ -132,3 +141,19 @@ def test_a_flood_of_long_failures_keeps_the_report_small(tmp_path, engine, confi
     assert (tests.metrics["passed"], tests.metrics["failed"]) == (2, 300)
     # Every message and traceback is capped, and so is the number of located failures.
     assert len(report.model_dump_json()) < 2_000_000
+
+
+def test_xfail_and_skip_are_pytests_own_and_not_flagged(tmp_path, engine, config):
+    marked = (
+        "import pytest\n\n\n"
+        "@pytest.mark.xfail(reason='division by zero is not handled yet')\n"
+        "def test_known_bug():\n    assert 1 / 0\n\n\n"
+        "@pytest.mark.skip(reason='needs a GPU')\n"
+        "def test_gpu():\n    assert False\n"
+    )
+    evidence = suite_of(
+        tmp_path / "repo", {**repos.honest(), "tests/test_marked.py": marked}, engine, config
+    )
+    assert evidence.tests.status is Status.PASS
+    assert (evidence.tests.metrics["passed"], evidence.tests.metrics["skipped"]) == (2, 2)
+    assert evidence.integrity == []

@@ -240,3 +240,13 @@ def test_noconftest_differences():
     }
     assert "passed with conftest.py, fails without it" in found["tests/t.py::flipped"]
     assert "did not run with it" in found["tests/t.py::only_bare"]
+
+
+def test_a_failure_a_hook_turned_into_a_pass_counts_as_failed():
+    nodeid = "tests/test_a.py::t1"
+    flipped = report(nodeid, "passed", raw="failed", failure={"path": "tests/test_a.py", "line": 9})
+    ev = evidence(outcome(stream([report(nodeid, when="setup"), flipped])))
+    assert (ev.tests.metrics["passed"], ev.tests.metrics["failed"]) == (0, 1)
+    (flagged,) = [f for f in ev.integrity if f.code == "integrity/conftest-hook"]
+    assert "turned into passes by a hook" in flagged.message
+    assert ev.tests.findings[0].line == 9
