@@ -49,6 +49,7 @@ CHEATS: list[tuple[str, Callable[[], dict[str, str]]]] = [
     ("pytest_unconfigure rewrites results", repos.unconfigure_hook),
     ("conftest hookwrapper flips outcomes", repos.outcome_hook_outer),
     ("conftest trylast hookwrapper flips outcomes", repos.outcome_hook_inner),
+    ("conftest hook fabricates every report", repos.outcome_hook_replaces),
     ("a background process rewrites results", repos.background_process),
 ]
 WALL_S = 10
