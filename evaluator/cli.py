@@ -33,6 +33,14 @@ _LANG = click.option(
     show_default=True,
     help="Language of report.md and report.html.",
 )
+_BASE = click.option(
+    "--base",
+    help="Pull request base (branch, tag, commit) of a git URL: the review reads the diff first.",
+)
+_DIFF = click.option(
+    "--diff", "diff_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A pull request's unified diff (e.g. from GitHub's API), read first by the review.",
+)  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,6 +69,8 @@ def cli(verbose: bool) -> None:
     help="Previous attempt's report.json for the diff [default: the one in --out, "
     "kept as report.previous.json].",
 )
+@_BASE
+@_DIFF
 def evaluate(
     source: str,
     ref: str | None,
@@ -70,6 +80,8 @@ def evaluate(
     quiet: bool,
     lang: str,
     previous: Path | None,
+    base: str | None,
+    diff_file: Path | None,
 ) -> None:
     """Evaluate SOURCE (a local path or git URL) and write its report.
 
@@ -81,7 +93,7 @@ def evaluate(
 
     _exit(
         command.run,
-        _config(),
+        _config,  # loaded inside the command's error boundary: a bad setting still gets a report
         source=source,
         ref=ref,
         capstone_id=capstone_id,
@@ -90,6 +102,8 @@ def evaluate(
         quiet=quiet,
         lang=lang,
         previous=previous,
+        base=base,
+        diff_file=diff_file,
     )
 
 
@@ -109,14 +123,19 @@ def sandbox_setup(base: str | None, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["report"]))
+@click.argument("name", type=click.Choice(["report", "review"]))
 def schema(name: str) -> None:
-    """Print the JSON Schema of a document the evaluator reads or writes."""
+    """Print the JSON Schema of a document the evaluator reads or writes.
+
+    report: report.json; review: the LLM review's answer.
+    """
     import json
 
     from evaluator.model.report import report_json_schema
+    from evaluator.review.answer import review_json_schema
 
-    click.echo(json.dumps(report_json_schema(), indent=2))
+    schemas = {"report": report_json_schema, "review": review_json_schema}
+    click.echo(json.dumps(schemas[name](), indent=2))
 
 
 # --- rubrics and mentor overrides -----------------------------------------------------
@@ -197,6 +216,46 @@ def override(
 
 
 # --- end of rubrics and overrides ------------------------------------------------------
+
+
+# --- the LLM review (evaluator/review) -------------------------------------------------
+@cli.command()
+@click.argument("target", metavar="PATH_OR_REPORT")
+@click.option(
+    "--report", "report_file", type=click.Path(exists=True, path_type=Path),
+    help="report.json to update when PATH_OR_REPORT is the submission "
+    "[default: reports/<repo name>/report.json].",
+)  # fmt: skip
+@_BASE
+@_DIFF
+@click.option("--samples", type=click.IntRange(1, 9), help="Answers asked (median level).")
+@_LANG
+@click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def review(
+    target: str, report_file: Path | None, base: str | None, diff_file: Path | None,
+    samples: int | None, lang: str, as_json: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """Run only the LLM review again for PATH_OR_REPORT (a report.json, its folder, or the
+    submission) and re-decide its judgement criteria; the reports are written in place.
+
+    The model comes from CAPSTONE_EVAL_LLM_MODEL (or [review] in capstone-eval.toml).
+    Exit status as for evaluate.
+    """
+    import dataclasses
+
+    from evaluator.commands import review as command
+
+    config = _config()
+    if samples is not None:
+        config = dataclasses.replace(
+            config, review=config.review.model_copy(update={"samples": samples})
+        )
+    _exit(command.run, config, target=target, report_file=report_file, base=base,
+          diff_file=diff_file, lang=lang, as_json=as_json, quiet=quiet)  # fmt: skip
+
+
+# --- end of the LLM review -----------------------------------------------------------------
 
 # --- benchmarks: hidden-label benchmarks and their data (evaluator/benchmarks) ---------------
 
@@ -304,18 +363,34 @@ def worker(workers: int | None, log_format: str, verbose: bool) -> None:
 # --- end of GitHub delivery and the job queue ---------------------------------------------------
 
 
+def _crash_folder() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "capstone-evaluator"
+
+
 def _exit(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
+    """Run a command and exit with its code: the error boundary of every command."""
+    from evaluator.textsafe import visible
+
     try:
         code = func(*args, **kwargs)
     except EvaluatorError as exc:
-        click.secho(f"error: {exc.message}", fg="red", err=True)
-        if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
-        code = exc.exit_code
+        error: EvaluatorError = exc
     except KeyboardInterrupt:
         click.echo("interrupted; sandbox containers were removed", err=True)
-        code = 130
-    sys.exit(code)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - a bug gets a crash log, never a bare traceback
+        from evaluator.crash import internal_error, write_crash_log
+
+        context = f"running capstone-eval {' '.join(sys.argv[1:2])}".rstrip()
+        error = internal_error(exc, write_crash_log(_crash_folder(), exc, context=context))
+    else:
+        sys.exit(code)
+    # Messages can quote learner text (a file name, git's output): shown, never acted on.
+    click.secho(f"error: {visible(error.message)}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"  hint: {visible(error.hint)}", err=True)
+    sys.exit(error.exit_code)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

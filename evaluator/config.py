@@ -11,10 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
+from evaluator.config_file import config_file_path, read_config_file
 from evaluator.errors import ConfigError
 from evaluator.github.config import GitHubConfig, load_github_config
 from evaluator.queue.config import QueueConfig, load_queue_config
+from evaluator.review.settings import ENV_API_BASE, ENV_API_KEY, ENV_MODEL, ReviewSettings
 
 GIB = 1024**3
 MIB = 1024**2
@@ -59,10 +63,27 @@ class SandboxLimits:
 
 @dataclass(frozen=True, kw_only=True)
 class WorkspaceLimits:
-    """Limits on the submission copied into the workspace."""
+    """Limits on the submission: checked on a clone's tree before checkout, and on the copy."""
 
     max_bytes: int = 200 * MIB
     max_files: int = 20_000
+    max_dirs: int = 10_000
+    """Folders count too: 100,000 empty folders cost as many inodes as files."""
+    max_depth: int = 64
+    """Deepest folder nesting (``a/b/c.py`` is 2 deep)."""
+    fetch_bytes: int = 300 * MIB
+    """What a clone may download (a commit ref may need history besides the tree)."""
+    fetch_timeout_s: float = 300.0
+    """Wall-clock limit of each git command that fetches or checks out a clone."""
+
+
+#: Host environment variables git may see when it clones (proxies, CA files, the
+#: ssh agent and command): nothing else of the host's environment reaches it.
+GIT_HOST_ENV = (
+    "PATH", "HOME", "LANG", "LC_ALL", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
+    "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +122,10 @@ class EvaluatorConfig:
     """Kaggle API credentials (KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json); None: CSV exports."""
     kaggle_api_url: str = KAGGLE_API
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    """The LLM review: ``[review]`` of capstone-eval.toml, CAPSTONE_EVAL_LLM_* variables."""
+    git_env: tuple[tuple[str, str], ...] = ()
+    """The host environment git runs with (the names in GIT_HOST_ENV that are set)."""
     queue: QueueConfig = field(default_factory=QueueConfig)
     """The job queue of ``serve`` and ``worker`` (CAPSTONE_EVAL_QUEUE_URL, ...)."""
     github: GitHubConfig = field(default_factory=GitHubConfig)
@@ -139,9 +164,38 @@ def _positive_float(env: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
-def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
-    """Build the configuration from an environment mapping (``CAPSTONE_EVAL_*``)."""
+def _keyless_local_server(env: Mapping[str, str], review: ReviewSettings) -> bool:
+    return bool(
+        review.model
+        and review.model.startswith("openai/")
+        and review.api_base
+        and not env.get("OPENAI_API_KEY")
+    )
+
+
+def review_settings(env: Mapping[str, str], from_file: ReviewSettings) -> ReviewSettings:
+    """The review settings of the file, overridden by the CAPSTONE_EVAL_LLM_* variables."""
+    update: dict[str, object] = {}
+    if env.get(ENV_MODEL):
+        update["model"] = env[ENV_MODEL]
+    if env.get(ENV_API_BASE):
+        update["api_base"] = env[ENV_API_BASE]
+    if env.get(ENV_API_KEY):
+        update["api_key"] = SecretStr(env[ENV_API_KEY])
+    elif _keyless_local_server(env, from_file.model_copy(update=update)):
+        # Local OpenAI-compatible servers (Ollama, vLLM, llama.cpp) take no key, but the
+        # OpenAI SDK refuses to send a request without one.
+        update["api_key"] = SecretStr("no-key")
+    if "cache_dir" not in from_file.model_fields_set and env.get("XDG_CACHE_HOME"):
+        update["cache_dir"] = Path(env["XDG_CACHE_HOME"]) / "capstone-evaluator" / "review"
+    return from_file.model_copy(update=update)
+
+
+def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> EvaluatorConfig:
+    """Build the configuration from an environment mapping (``CAPSTONE_EVAL_*``) and the
+    config file (``CAPSTONE_EVAL_CONFIG``, else ``capstone-eval.toml`` in ``cwd``)."""
     base = EvaluatorConfig()
+    file = read_config_file(config_file_path(env, cwd or Path.cwd()))
     limits = replace(
         base.limits,
         memory_bytes=int(
@@ -150,6 +204,16 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         cpus=_positive_float(env, "CAPSTONE_EVAL_CPUS", base.limits.cpus),
         pids=int(_positive_float(env, "CAPSTONE_EVAL_PIDS", base.limits.pids)),
         wall_s=_positive_float(env, "CAPSTONE_EVAL_TIMEOUT_S", base.limits.wall_s),
+    )
+    workspace_limits = replace(
+        base.workspace_limits,
+        fetch_bytes=int(
+            _positive_float(env, "CAPSTONE_EVAL_FETCH_MB", base.workspace_limits.fetch_bytes / MIB)
+            * MIB
+        ),
+        fetch_timeout_s=_positive_float(
+            env, "CAPSTONE_EVAL_FETCH_TIMEOUT_S", base.workspace_limits.fetch_timeout_s
+        ),
     )
     ca: Path | None = None
     for key in ("CAPSTONE_EVAL_CA_BUNDLE", "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
@@ -166,6 +230,7 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         sandbox_image=env.get("CAPSTONE_EVAL_IMAGE", base.sandbox_image),
         base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE", base.base_image),
         limits=limits,
+        workspace_limits=workspace_limits,
         install_network=env.get("CAPSTONE_EVAL_INSTALL_NETWORK", base.install_network),
         allow_sdist=env.get("CAPSTONE_EVAL_ALLOW_SDIST", "") in ("1", "true", "yes"),
         ca_bundle=ca,
@@ -176,6 +241,8 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         else base.data_dir,
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
+        review=review_settings(env, file.review),
+        git_env=tuple((key, env[key]) for key in GIT_HOST_ENV if key in env),
         queue=load_queue_config(env),
         github=load_github_config(env),
     )

@@ -24,8 +24,9 @@ from evaluator.checks.tests import run_suite, suite_evidence
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
 from evaluator.intake.dependencies import plan_dependencies
+from evaluator.intake.fetch_errors import shown_url
 from evaluator.intake.manifest import Manifest, load_manifest
-from evaluator.intake.source import FetchedSource, Source, fetch
+from evaluator.intake.source import FetchedSource, Source, fetch, with_local_changes
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
 from evaluator.integrity.scan import StaticScan, scan_workspace
 from evaluator.model.report import (
@@ -39,7 +40,11 @@ from evaluator.model.report import (
     Verdict,
     decide_verdict,
 )
+from evaluator.model.review import Review
 from evaluator.progress import ProgressFn
+from evaluator.review.diff import git_diff
+from evaluator.review.evidence import judgement_scores, unscored_reason
+from evaluator.review.step import Reviewer, ReviewInputs
 from evaluator.rubrics.apply import apply_rubric
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
 from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
@@ -59,6 +64,10 @@ class EvaluationRequest:
     """Capstone id that overrides the manifest's (``--capstone``)."""
     rubrics: Path | None = None
     """Folder of rubric files [default: the bundled rubrics]."""
+    base: str | None = None
+    """Pull request base (branch, tag, commit): the LLM review reads the diff against it first."""
+    diff: str | None = None
+    """A pull request's unified diff, given by the caller (e.g. from GitHub's API)."""
 
 
 class _Clock:
@@ -129,6 +138,7 @@ class _Run:
     rubric: Rubric | None = None
     install: InstallOutcome | None = None
     presence: PresenceEvidence = field(default_factory=PresenceEvidence)
+    review: Review | None = None
     integrity_findings: list[Finding] = field(default_factory=list)
     """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
     the integrity step reports them together."""
@@ -158,9 +168,10 @@ def _intake(
     request: EvaluationRequest, config: EvaluatorConfig, scratch: Path, progress: ProgressFn
 ) -> tuple[FetchedSource, Workspace]:
     """Fetch the submission and copy it into a sanitised workspace."""
-    progress(f"fetching {request.source.location}")
-    fetched = fetch(request.source, scratch)
-    return fetched, copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+    progress(f"fetching {shown_url(request.source.location)}")
+    fetched = fetch(request.source, scratch, config.workspace_limits, config.git_env)
+    workspace = copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+    return with_local_changes(fetched, workspace), workspace
 
 
 def _step_manifest(run: _Run) -> None:
@@ -263,6 +274,25 @@ def _step_rubric_evidence(run: _Run) -> None:
         run.presence = gather_presence(run.root, run.rubric)
 
 
+def _step_review(run: _Run) -> None:
+    """The LLM review of the judgement criteria, grounded in the checks so far."""
+    with run.clock.phase("review"):
+        diff = run.request.diff
+        if diff is None and run.request.base is not None:
+            run.progress(f"diffing against {run.request.base}")
+            diff = git_diff(
+                run.fetched.tree,
+                run.request.base,
+                cloned=run.request.source.is_url,
+                host_env=run.config.git_env,
+            )
+        inputs = ReviewInputs(
+            root=run.root, rubric=run.rubric, manifest=run.manifest, checks=run.checks, diff=diff
+        )
+        run.review = Reviewer(settings=run.config.review).review(inputs, run.progress)
+    run.integrity_findings.extend(run.review.findings)
+
+
 #: The steps of one evaluation, in order; each reads what earlier steps left in ``_Run``.
 STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_manifest,
@@ -271,6 +301,7 @@ STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_benchmark,
     _step_lint,
     _step_rubric_evidence,
+    _step_review,
 )
 
 
@@ -287,9 +318,15 @@ def _report(run: _Run) -> Report:
             deps_image=run.image if run.image != run.config.sandbox_image else None,
         ),
         checks=run.checks,
+        review=run.review,
     )
     if run.rubric is not None:
-        report = apply_rubric(report, run.rubric, Evidence(presence=run.presence))
+        evidence = Evidence(
+            presence=run.presence,
+            judgements=judgement_scores(run.review),
+            unscored=unscored_reason(run.review),
+        )
+        report = apply_rubric(report, run.rubric, evidence)
     return report
 
 
@@ -336,7 +373,9 @@ def error_report(request: EvaluationRequest, message: str, started: datetime) ->
         verdict=Verdict.ERROR,
         error=message,
         source=SourceInfo(
-            kind="git" if source.is_url else "path", location=source.location, ref=source.ref
+            kind="git" if source.is_url else "path",
+            location=shown_url(source.location),
+            ref=source.ref,
         ),
         timings=Timings(
             started_at=started,

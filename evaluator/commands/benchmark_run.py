@@ -16,6 +16,7 @@ from evaluator.intake.manifest import load_manifest
 from evaluator.model.report import Status
 from evaluator.progress import Progress
 from evaluator.sandbox.engine import DockerEngine
+from evaluator.textsafe import json_visible, visible
 
 
 def run(
@@ -52,16 +53,17 @@ def run(
         threshold=threshold,
         gpus=gpus,
     )
+    # Summaries, findings and the log quote learner output: shown, never acted on.
     if as_json:
-        click.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+        click.echo(json_visible(json.dumps(result.model_dump(mode="json"), indent=2)))
     else:
-        click.echo(f"{result.status.value}: {result.summary}")
+        click.echo(visible(f"{result.status.value}: {result.summary}", multiline=False))
         for key, value in result.metrics.items():
-            click.echo(f"  {key}: {value}")
+            click.echo(visible(f"  {key}: {value}", multiline=False))
         for finding in result.findings:
-            click.echo(f"  {finding.code}: {finding.message}")
+            click.echo(visible(f"  {finding.code}: {finding.message}", multiline=False))
         if result.log and result.status is not Status.PASS:
-            click.echo(result.log[-3000:])
+            click.echo(visible(result.log[-3000:]))
     return 0 if result.status is Status.PASS else 1
 
 

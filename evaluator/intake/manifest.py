@@ -189,6 +189,11 @@ def parse_manifest(text: str) -> ManifestOutcome:
     """Validate manifest text (pure: no file access)."""
     try:
         data = yaml.safe_load(text)
+    except RecursionError:  # e.g. 25,000 nested '[': PyYAML's composer recurses per level
+        return _fail(
+            f"{MANIFEST_NAME} nests lists or mappings too deeply to read",
+            [Finding(path=MANIFEST_NAME, code="manifest-yaml", message="nested too deeply")],
+        )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

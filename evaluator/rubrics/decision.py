@@ -143,11 +143,17 @@ def _scored_outcome(
         return UNDECIDED, None, "a mentor decides this criterion", []
     score = evidence.judgements.get(criterion.id)
     if score is None:
-        return UNDECIDED, None, "not scored: the LLM review did not score it; a mentor decides", []
+        return UNDECIDED, None, f"not scored: {evidence.unscored}; a mentor decides", []
     if not 0 <= score.level <= MAX_LEVEL:
         return UNDECIDED, None, f"the review gave level {score.level}, outside 0-4", []
     lines = [score.justification, *score.citations] if score.justification else [*score.citations]
     descriptor = criterion.levels[score.level]
+    if score.proposal_only is not None:
+        reason = (
+            f"the LLM review proposes level {score.level}/4 ({descriptor}); a mentor decides: "
+            f"{score.proposal_only}"
+        )
+        return UNDECIDED, None, reason, lines
     status = PASS if score.level >= criterion.pass_level else FAIL
     reason = f"level {score.level}/4 ({descriptor}); passes at {criterion.pass_level}"
     return status, score.level, reason, lines
@@ -183,7 +189,15 @@ def evaluate_criterion(
         next_step=criterion.next_step,
         check=check_id,
         evidence=lines,
+        llm_level=_llm_level(criterion, evidence),
     )
+
+
+def _llm_level(criterion: _Criterion, evidence: Evidence) -> int | None:
+    score = evidence.judgements.get(criterion.id)
+    if not isinstance(criterion, JudgementCriterion) or score is None:
+        return None
+    return score.level if 0 <= score.level <= MAX_LEVEL else None
 
 
 def evaluate_criteria(
@@ -220,31 +234,37 @@ def apply_overrides(
     return [apply_override(r, latest[r.id]) if r.id in latest else r for r in results]
 
 
-def _credit(result: CriterionResult) -> float:
+def _credit(result: CriterionResult, *, undecided: float = 0.0) -> float:
     if result.status is UNDECIDED:
-        return 0.0
+        return undecided
     if result.level is not None and result.pass_level is not None:
         return result.level / MAX_LEVEL
     return 1.0 if result.status is PASS else 0.0
 
 
-def weighted_score(results: Sequence[CriterionResult]) -> float | None:
-    """Weighted score 0-1 of the weighted criteria (undecided count 0); None if there are none."""
+def weighted_score(results: Sequence[CriterionResult], *, undecided: float = 0.0) -> float | None:
+    """Weighted score 0-1 of the weighted criteria; None if there are none.
+
+    Undecided criteria count ``undecided`` (0: the score so far; 1: the best reachable).
+    """
     weighted = [r for r in results if not r.must_pass and r.weight > 0]
     total = sum(r.weight for r in weighted)
     if not total:
         return None
-    return round(sum(r.weight * _credit(r) for r in weighted) / total, 4)
+    earned = sum(r.weight * _credit(r, undecided=undecided) for r in weighted)
+    return round(earned / total, 4)
 
 
 def decide(results: Sequence[CriterionResult], *, min_score: float) -> Decision:
-    """The verdict: a failed must-pass criterion or a low score is ``not-yet``; otherwise
-    anything undecided is ``needs-mentor``; otherwise ``graduation-ready``."""
+    """The verdict: a failed must-pass criterion, or a score that cannot reach ``min_score``
+    even with full marks on every undecided criterion, is ``not-yet``; otherwise anything
+    undecided is ``needs-mentor``; otherwise ``graduation-ready``."""
     failing = [r.id for r in results if r.status is FAIL]
     undecided = [r.id for r in results if r.status is UNDECIDED]
     score = weighted_score(results)
+    reachable = weighted_score(results, undecided=1.0)
     blocked = any(r.must_pass and r.status is FAIL for r in results)
-    low = score is not None and score < min_score and not undecided
+    low = reachable is not None and reachable < min_score
     if blocked or low:
         verdict = GraduationVerdict.NOT_YET
     elif undecided:
@@ -252,5 +272,10 @@ def decide(results: Sequence[CriterionResult], *, min_score: float) -> Decision:
     else:
         verdict = GraduationVerdict.READY
     return Decision(
-        verdict=verdict, score=score, min_score=min_score, failing=failing, undecided=undecided
+        verdict=verdict,
+        score=score,
+        min_score=min_score,
+        failing=failing,
+        undecided=undecided,
+        reachable=reachable,
     )

@@ -67,7 +67,15 @@ def test_passing_repository(tmp_path, engine, config):
     } | {"duration_s": tests.metrics["duration_s"]}
     assert check(report, "coverage").metrics["percent"] == 100.0
     assert check(report, "lint").metrics["violations"] == 0
-    assert set(report.timings.phases) == {"engine", "fetch", "install", "tests", "lint", "rubric"}
+    assert set(report.timings.phases) == {
+        "engine",
+        "fetch",
+        "install",
+        "tests",
+        "lint",
+        "rubric",
+        "review",
+    }
     # A two-function module meets few of 1.1's criteria: the rubric says so.
     assert report.rubric is not None and report.rubric.id == "1.1-file-organizer"
     assert report.decision is not None and report.decision.verdict.value == "not-yet"
