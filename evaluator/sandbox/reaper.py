@@ -26,8 +26,8 @@ from evaluator.sandbox.spec import LABEL, OWNER_ID_LABEL, OWNER_LABEL
 
 log = logging.getLogger(__name__)
 
-SCRATCH_PREFIX = "capstone-eval-"
-_SCRATCH = re.compile(rf"^{SCRATCH_PREFIX}(?P<owner>\d+\.\d+\.\d+)-")
+SCRATCH_PREFIX = "capstone-"
+_SCRATCH = re.compile(rf"^{SCRATCH_PREFIX}[a-z]+-(?P<owner>\d+\.\d+\.\d+)-")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,13 +53,15 @@ def _owner_alive(resource_labels: dict[str, str] | None) -> bool:
 
 
 @contextmanager
-def scratch_folder(root: Path | None = None) -> Iterator[Path]:
+def scratch_folder(root: Path | None = None, *, kind: str = "eval") -> Iterator[Path]:
     """A private temporary folder named after this process, removed afterwards.
 
-    The name carries the owner id, so :func:`reap_leftovers` can remove it once
-    this process is gone without the folder being removed first (SIGKILL).
+    The name (``capstone-<kind>-<owner id>-*``) carries the owner id, so
+    :func:`reap_leftovers` can remove it once this process is gone without the
+    folder being removed first (SIGKILL). ``kind`` is lowercase letters.
     """
-    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{owner_id()}-", dir=root))
+    prefix = f"{SCRATCH_PREFIX}{kind}-{owner_id()}-"
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
     try:
         yield folder
     finally:

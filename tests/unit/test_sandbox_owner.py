@@ -46,3 +46,9 @@ def test_scratch_folders_of_dead_owners_are_reaped_live_ones_kept(tmp_path):
     assert not dead.exists()
     assert unrelated.exists()
     assert not mine.exists()
+
+
+def test_scratch_folders_of_any_kind_name_their_owner(tmp_path):
+    with scratch_folder(tmp_path, kind="bench") as folder:
+        assert folder.name.startswith(f"capstone-bench-{owner_id()}-")
+        assert _reap_folders(tmp_path) == 0
