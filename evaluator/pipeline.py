@@ -8,29 +8,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from evaluator import __version__
-from evaluator.benchmarks.names import benchmark_for
-from evaluator.checks.benchmark import benchmark_check
+from evaluator.checks.benchmark import BenchmarkRequest, benchmark_checks
+from evaluator.checks.hidden_tests import CHECK_ID as HIDDEN_TESTS
+from evaluator.checks.hidden_tests import run_hidden_tests
 from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.suite_plan import plan_suite
 from evaluator.checks.tests import run_suite, suite_evidence
 from evaluator.config import EvaluatorConfig
-from evaluator.errors import ConfigError
+from evaluator.install.images import load_targets
 from evaluator.intake.dependencies import plan_dependencies
 from evaluator.intake.fetch_errors import shown_url
-from evaluator.intake.manifest import Manifest, load_manifest
+from evaluator.intake.manifest import Manifest, load_manifest, manifest_key_line
 from evaluator.intake.source import FetchedSource, Source, fetch, with_local_changes
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
+from evaluator.integrity.check import integrity_check
 from evaluator.integrity.scan import StaticScan, scan_workspace
 from evaluator.model.report import (
     CheckResult,
+    Fault,
     Finding,
     Report,
     SandboxInfo,
@@ -42,17 +44,18 @@ from evaluator.model.report import (
 )
 from evaluator.model.review import Review
 from evaluator.progress import ProgressFn
+from evaluator.pycode.files import Codebase, load_codebase
 from evaluator.review.diff import git_diff
 from evaluator.review.evidence import judgement_scores, unscored_reason
 from evaluator.review.step import Reviewer, ReviewInputs
 from evaluator.rubrics.apply import apply_rubric
+from evaluator.rubrics.choice import choose_capstone
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
-from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
+from evaluator.rubrics.loader import rubrics_dir
 from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
+from evaluator.sandbox.interpreters import SandboxTarget
 from evaluator.sandbox.reaper import scratch_folder
-
-DEFAULT_PYTHON = "3.11.0"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,25 +102,6 @@ def _skipped(check_id: str, why: str) -> CheckResult:
     return CheckResult(id=check_id, status=Status.SKIPPED, summary=f"not run: {why}")
 
 
-#: Id of the check that says why no rubric was applied (present only then).
-RUBRIC_CHECK = "rubric"
-
-
-def pick_rubric(capstone: str | None, folder: Path) -> Rubric | CheckResult:
-    """The rubric of ``capstone``, or a skipped ``rubric`` check saying why there is none.
-
-    A capstone without a rubric is not an evaluation failure: the checks still
-    decide. A rubric file that exists but is invalid is (it raises ConfigError).
-    """
-    if capstone is None:
-        return _skipped(RUBRIC_CHECK, "no capstone id; add capstone.yaml or pass --capstone")
-    try:
-        path = find_rubric_path(capstone, folder)
-    except ConfigError as exc:
-        return _skipped(RUBRIC_CHECK, exc.message)
-    return load_rubric(path)
-
-
 @dataclass(kw_only=True)
 class _Run:
     """What the steps of one evaluation share; each step appends its checks."""
@@ -128,7 +112,8 @@ class _Run:
     progress: ProgressFn
     clock: _Clock
     image_id: str
-    python_version: str
+    targets: tuple[SandboxTarget, ...]
+    """The interpreters built on this engine; the first is the default image's."""
     scratch: Path
     fetched: FetchedSource
     workspace: Workspace
@@ -142,8 +127,10 @@ class _Run:
     integrity_findings: list[Finding] = field(default_factory=list)
     """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
     the integrity step reports them together."""
-    static_scan: StaticScan | None = None
-    """The static scan of the workspace (see :func:`_scan`), made once when first needed."""
+    codebase: Codebase | None = None
+    """The workspace's Python code, parsed once (syntax trees; nothing runs)."""
+    scan: StaticScan | None = None
+    """The static scan of the workspace (hooks, marks, assertion-free tests, ...)."""
 
     @property
     def root(self) -> Path:
@@ -154,6 +141,12 @@ class _Run:
     def image(self) -> str:
         """The image learner code runs in: the dependency layer when there is one."""
         return self.install.image if self.install is not None else self.config.sandbox_image
+
+    @property
+    def target(self) -> SandboxTarget:
+        """The interpreter the learner code runs on (the default until the install chose)."""
+        chosen = self.install.target if self.install is not None else None
+        return chosen or self.targets[0]
 
     @property
     def installed(self) -> bool:
@@ -175,17 +168,26 @@ def _intake(
 
 
 def _step_manifest(run: _Run) -> None:
-    """Report on the workspace, read the manifest, pick the rubric."""
+    """Report on the workspace, read the manifest, pick the capstone and its rubric."""
     run.checks.append(workspace_check(run.workspace))
     outcome = load_manifest(run.workspace.root)
     run.checks.append(outcome.check)
-    run.manifest = outcome.manifest
-    run.capstone = run.request.capstone or (run.manifest.capstone if run.manifest else None)
-    rubric = pick_rubric(run.capstone, run.request.rubrics or rubrics_dir())
-    if isinstance(rubric, CheckResult):
-        run.checks.append(rubric)
-    else:
-        run.rubric = rubric
+    choice = choose_capstone(
+        run.request.capstone,
+        outcome.manifest,
+        run.request.rubrics or rubrics_dir(),
+        manifest_line=manifest_key_line(run.workspace.root, "capstone"),
+    )
+    run.manifest, run.capstone, run.rubric = choice.manifest, choice.capstone, choice.rubric
+    run.checks += [choice.check] if choice.check is not None else []
+    run.integrity_findings += choice.findings
+
+
+def _step_static_scan(run: _Run) -> None:
+    """Read the learner's code for forged evidence (syntax trees only; nothing runs)."""
+    with run.clock.phase("scan"):
+        run.codebase = load_codebase(run.root)
+        run.scan = scan_workspace(run.root, manifest=run.manifest, codebase=run.codebase)
 
 
 def _step_install(run: _Run) -> None:
@@ -194,21 +196,13 @@ def _step_install(run: _Run) -> None:
         run.progress("installing dependencies")
         run.install = install_dependencies(
             run.engine,
-            image=run.config.sandbox_image,
-            image_id=run.image_id,
-            python_version=run.python_version,
+            targets=run.targets,
+            default=run.targets[0],
             plan=plan_dependencies(run.root),
             config=run.config,
             progress=run.progress,
         )
     run.checks.append(run.install.check)
-
-
-def _scan(run: _Run) -> StaticScan:
-    """The static scan of the workspace, made once per evaluation."""
-    if run.static_scan is None:
-        run.static_scan = scan_workspace(run.root, manifest=run.manifest)
-    return run.static_scan
 
 
 def _step_tests(run: _Run) -> None:
@@ -223,46 +217,69 @@ def _step_tests(run: _Run) -> None:
         plan = plan_suite(run.root, run.manifest)
         extra = " (and once without conftest.py)" if plan.has_conftest else ""
         run.progress(f"running tests with coverage in the sandbox{extra}")
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan") as pool:
-            scanning = pool.submit(_scan, run)  # reads the workspace while the sandbox runs
-            outcomes = run_suite(run.engine, run.image, plan, run.config.limits, run.root)
-            assertion_free = scanning.result().assertion_free
+        outcomes = run_suite(run.engine, run.image, plan, run.config.limits, run.root)
         evidence = suite_evidence(
             outcomes,
             plan=plan,
             limits=run.config.limits,
             coverage_min=run.config.coverage_min,
-            assertion_free=assertion_free,
+            assertion_free=run.scan.assertion_free if run.scan is not None else frozenset(),
         )
         run.checks += [evidence.tests, evidence.coverage]
         run.integrity_findings += evidence.integrity
 
 
-def _step_benchmark(run: _Run) -> None:
-    """The hidden-label benchmark, when the capstone is measured on one."""
-    # A capstone measured on a benchmark gets the check even when capstone.yaml
-    # forgets its entry points: it then fails with the lines to add.
-    if run.manifest is None or benchmark_for(run.manifest) is None:
+def _step_hidden_tests(run: _Run) -> None:
+    """The rubric's own tests of the capstone's behaviour, from a process learner code cannot
+    share (only when the rubric has hidden tests)."""
+    if run.rubric is None or run.rubric.hidden_tests is None:
         return
-    with run.clock.phase("benchmark"):
+    with run.clock.phase("hidden-tests"):
+        if not run.installed:
+            run.checks.append(_skipped(HIDDEN_TESTS, "dependencies did not install"))
+            return
+        run.progress("running the evaluator's hidden tests in a fresh sandbox")
         run.checks.append(
-            benchmark_check(
+            run_hidden_tests(
                 run.engine,
                 image=run.image,
-                installed=run.installed,
-                workspace=run.root,
+                name=run.rubric.hidden_tests,
                 manifest=run.manifest,
-                config=run.config,
-                progress=run.progress,
+                workspace=run.root,
+                scratch=run.scratch,
+                limits=run.config.limits,
             )
         )
+
+
+def _step_benchmark(run: _Run) -> None:
+    """The hidden-label benchmarks the capstone's rubric names (capstone.yaml gives the entry
+    points; a missing one fails its check with the lines to add)."""
+    names = run.rubric.benchmarks() if run.rubric is not None else []
+    if not names:
+        return
+    with run.clock.phase("benchmark"):
+        request = BenchmarkRequest(
+            engine=run.engine,
+            image=run.image,
+            sandbox_image=run.config.sandbox_image,
+            installed=run.installed,
+            workspace=run.root,
+            manifest=run.manifest,
+            config=run.config,
+            progress=run.progress,
+        )
+        evidence = benchmark_checks(request, names)
+        run.checks += evidence.checks
+        run.integrity_findings += evidence.integrity
 
 
 def _step_lint(run: _Run) -> None:
     """ruff with the programme's rules, on the host (it only parses)."""
     with run.clock.phase("lint"):
         run.progress("linting with ruff")
-        run.checks.append(run_lint(run.root, run.config.lint_rules, run.config.lint_budget))
+        noqa = run.scan.noqa_directives if run.scan is not None else 0
+        run.checks.append(run_lint(run.root, run.config.lint_rules, run.config.lint_budget, noqa))
 
 
 def _step_rubric_evidence(run: _Run) -> None:
@@ -271,7 +288,18 @@ def _step_rubric_evidence(run: _Run) -> None:
         return
     with run.clock.phase("rubric"):
         run.progress(f"applying rubric {run.rubric.id}")
-        run.presence = gather_presence(run.root, run.rubric)
+        run.presence = gather_presence(
+            run.root,
+            run.rubric,
+            entry_points=run.manifest.entry_points() if run.manifest else (),
+            codebase=run.codebase,
+        )
+
+
+def _step_integrity(run: _Run) -> None:
+    """Report the static scan and every integrity finding the other steps made."""
+    scanned = run.scan.findings if run.scan is not None else ()
+    run.checks.append(integrity_check([*scanned, *run.integrity_findings]))
 
 
 def _step_review(run: _Run) -> None:
@@ -296,26 +324,38 @@ def _step_review(run: _Run) -> None:
 #: The steps of one evaluation, in order; each reads what earlier steps left in ``_Run``.
 STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_manifest,
+    _step_static_scan,
     _step_install,
     _step_tests,
+    _step_hidden_tests,
     _step_benchmark,
     _step_lint,
     _step_rubric_evidence,
     _step_review,
+    _step_integrity,
 )
 
 
+def _operator_error(checks: list[CheckResult]) -> str | None:
+    """What the operator must fix, when checks errored on the evaluator's side."""
+    faults = [c for c in checks if c.status is Status.ERROR and c.fault is Fault.OPERATOR]
+    return "; ".join(f"{c.id}: {c.summary}" for c in faults) or None
+
+
 def _report(run: _Run) -> Report:
+    verdict = decide_verdict(run.checks)
     report = Report(
         evaluator_version=__version__,
         capstone=run.capstone,
-        verdict=decide_verdict(run.checks),
+        verdict=verdict,
+        error=_operator_error(run.checks) if verdict is Verdict.ERROR else None,
         source=run.fetched.info,
         timings=run.clock.timings(),
         sandbox=SandboxInfo(
-            image=run.config.sandbox_image,
-            image_id=run.image_id,
-            deps_image=run.image if run.image != run.config.sandbox_image else None,
+            image=run.target.image,
+            image_id=run.target.image_id,
+            deps_image=run.image if run.image != run.target.image else None,
+            python=run.target.python,
         ),
         checks=run.checks,
         review=run.review,
@@ -341,9 +381,7 @@ def evaluate(
     clock = _Clock()
     with clock.phase("engine"):
         engine = engine or DockerEngine.connect(config.docker_host)
-        image_id = engine.require_image(config.sandbox_image)
-        version_file = engine.read_file(config.sandbox_image, "/opt/sandbox/python-version")
-        python_version = (version_file or DEFAULT_PYTHON.encode()).decode().strip()
+        default, targets = load_targets(engine, config.sandbox_image)
     with scratch_folder() as tmp:
         with clock.phase("fetch"):
             fetched, workspace = _intake(request, config, tmp, progress)
@@ -353,8 +391,8 @@ def evaluate(
             engine=engine,
             progress=progress,
             clock=clock,
-            image_id=image_id,
-            python_version=python_version,
+            image_id=default.image_id,
+            targets=targets,
             scratch=tmp,
             fetched=fetched,
             workspace=workspace,

@@ -8,8 +8,8 @@
 - CLI warm: the `capstone-eval evaluate` command end to end (adds interpreter start-up)
 - container start overhead: a sandbox run of `true` (create, fill the input
   volume, start, supervisor, report, remove)
-- with --cold: a cold dependency install first (removes the cached dependency
-  layers, which other evaluations on this engine share: not by default)
+- with --cold: a cold dependency install first (removes the example's own cached
+  dependency layer, which other evaluations on this engine may share: not by default)
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from evaluator.checks.install import DEPS_REPO
 from evaluator.checks.lint import ruff_argv, ruff_binary
 from evaluator.config import EvaluatorConfig, load_config
 from evaluator.intake.source import Source
@@ -90,10 +89,10 @@ def bare_run(example: Path, python: Path, *, with_coverage: bool) -> None:
 
 
 def cold_install(engine: DockerEngine, request: EvaluationRequest, config: EvaluatorConfig) -> None:
-    """Drop the cached dependency layers, evaluate once, print the install times."""
-    for image in engine.client.images.list(name=DEPS_REPO):
-        for tag in image.tags:
-            engine.client.images.remove(tag, noprune=False)
+    """Drop the example's own dependency layer (no one else's), evaluate, print install times."""
+    layer = evaluate(request, config, progress=lambda _m: None, engine=engine).sandbox
+    if layer is not None and layer.deps_image:
+        engine.client.images.remove(layer.deps_image, noprune=False)
     began = time.perf_counter()
     cold = evaluate(request, config, progress=lambda _m: None, engine=engine)
     total = time.perf_counter() - began

@@ -24,6 +24,7 @@ EXAMPLE_MANIFEST = """\
 capstone: 1.1-file-organizer      # capstone id from the programme's rubric list
 source: [file_organizer]          # your packages (coverage measures all of them anyway)
 tests: [tests]                    # where your tests are (every test in the repository runs)
+cli: python -m file_organizer     # how to run your tool; the evaluator's tests append a folder
 """
 
 _CAPSTONE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -59,19 +60,23 @@ class BenchmarkEntry(FrozenModel):
     """The learner's benchmark entry points (``benchmark:`` in capstone.yaml).
 
     Classification benchmarks call ``predict``; ``lm-perplexity`` calls
-    ``encode``, ``logprobs`` and reads ``vocab_size``; ``kaggle`` reads
-    ``kaggle`` or ``submission``. Entry points are ``package.module:attribute``.
+    ``encode``, ``decode``, ``logprobs`` and reads ``vocab_size``; ``kaggle``
+    reads ``kaggle`` or ``submission``. Entry points are
+    ``package.module:attribute``. Which benchmark runs is the rubric's choice.
     """
 
     name: str | None = Field(
-        default=None, description="Benchmark to run; default: the one the capstone's rubric names."
+        default=None,
+        description="Ignored: the capstone's rubric decides which benchmark runs (a name that "
+        "differs is reported on the benchmark check).",
     )
     predict: str | None = Field(
         default=None, description="predict(batch) -> (N,) class ids or (N, K) scores."
     )
     encode: str | None = Field(default=None, description="encode(text) -> list[int].")
     decode: str | None = Field(
-        default=None, description="Optional decode(list[int]) -> text (round-trip audit)."
+        default=None,
+        description="decode(list[int]) -> text; must give the held-out text back exactly.",
     )
     logprobs: str | None = Field(
         default=None, description="logprobs(tokens int64 (B, T)) -> float (B, T, V) log-softmax."
@@ -129,6 +134,21 @@ class Manifest(FrozenModel):
     )
     train: TrainEntry | None = None
     service: ServiceEntry | None = None
+    cli: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Shell command that runs the learner's command-line tool in the "
+        "repository root; the rubric's hidden tests append their arguments "
+        "(e.g. 'python -m file_organizer --verbose').",
+    )
+
+    def entry_points(self) -> list[str]:
+        """Every ``package.module:attribute`` entry point the manifest names, in field order."""
+        if self.benchmark is None:
+            return []
+        values = self.benchmark.model_dump().values()
+        return [v for v in values if isinstance(v, str) and _ENTRY_POINT.match(v)]
 
     @field_validator("capstone")
     @classmethod
@@ -176,13 +196,25 @@ def _fail(summary: str, findings: list[Finding]) -> ManifestOutcome:
     )
 
 
+def key_line(text: str, key: str) -> int | None:
+    """Best-effort 1-based line of a top-level key in manifest text."""
+    match = re.compile(rf"^{re.escape(key)}\s*:", re.MULTILINE).search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def manifest_key_line(workspace: Path, key: str) -> int | None:
+    """The line of a top-level key in the workspace's capstone.yaml, if it is there."""
+    path = workspace / MANIFEST_NAME
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_MANIFEST_BYTES:
+        return None
+    return key_line(path.read_text(encoding="utf-8", errors="replace"), key)
+
+
 def _yaml_line(text: str, loc: tuple[int | str, ...]) -> int | None:
     """Best-effort line of the top-level key named first in a pydantic error location."""
     if not loc or not isinstance(loc[0], str):
         return None
-    pattern = re.compile(rf"^{re.escape(loc[0])}\s*:", re.MULTILINE)
-    match = pattern.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    return key_line(text, loc[0])
 
 
 def parse_manifest(text: str) -> ManifestOutcome:
