@@ -70,7 +70,9 @@ def scratch_folder(root: Path | None = None, *, kind: str = "eval") -> Iterator[
 
 def _reap_containers(client: Any) -> int:
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
+    for container in client.containers.list(
+        all=True, filters={"label": LABEL}, ignore_removed=True
+    ):
         if _owner_alive(container.labels):
             continue
         try:

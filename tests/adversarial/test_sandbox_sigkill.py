@@ -36,7 +36,8 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 def running_test_container(engine, owner: str, deadline: float):
     while time.monotonic() < deadline:
         for container in engine.client.containers.list(
-            filters={"label": [f"{OWNER_LABEL}={owner}", f"{LABEL}.purpose=tests"]}
+            filters={"label": [f"{OWNER_LABEL}={owner}", f"{LABEL}.purpose=tests"]},
+            ignore_removed=True,
         ):
             return container
         time.sleep(0.1)

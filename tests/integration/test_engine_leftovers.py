@@ -51,7 +51,9 @@ def test_leftovers_of_dead_owners_are_removed_live_ones_kept(engine, config, tmp
         reaped = reap_leftovers(engine.client, scratch_root=tmp_path)
         remaining = {
             c.labels.get(f"{LABEL}.test")
-            for c in engine.client.containers.list(all=True, filters={"label": LABEL})
+            for c in engine.client.containers.list(
+                all=True, filters={"label": LABEL}, ignore_removed=True
+            )
         }
         assert "alive" in remaining
         assert not remaining & {"dead-old-label", "dead-owner-id"}

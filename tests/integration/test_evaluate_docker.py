@@ -46,7 +46,7 @@ def check(report: Report, check_id: str):
 
 def no_leftover_containers(engine) -> bool:
     mine = f"{OWNER_LABEL}={process_owner()}"
-    return not engine.client.containers.list(all=True, filters={"label": mine})
+    return not engine.client.containers.list(all=True, filters={"label": mine}, ignore_removed=True)
 
 
 def test_passing_repository(tmp_path, engine, config):

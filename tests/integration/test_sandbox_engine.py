@@ -138,4 +138,4 @@ def test_a_cancelled_run_stops_at_once_and_leaves_nothing(engine, config):
         engine.run(spec, cancel=cancel)
     assert time.monotonic() - began < 10
     mine = {"label": [f"{OWNER_LABEL}={process_owner()}", "capstone-evaluator.purpose=cancel"]}
-    assert not engine.client.containers.list(all=True, filters=mine)
+    assert not engine.client.containers.list(all=True, filters=mine, ignore_removed=True)
