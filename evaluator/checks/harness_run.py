@@ -2,8 +2,10 @@
 
 The host stages a private folder with the harness scripts and the run's inputs
 (a JSON plan, prepared notebooks), readable by the sandbox user, and mounts it
-read-only; the harness writes one JSON report to /results. Nothing secret is
-staged: labels and hidden answers stay on the host.
+read-only. The harness reports on the sandbox's result stream (fd 3), one JSON
+event per line: learner code in the container cannot write there, unlike any
+file it shares with the harness. Nothing secret is staged: labels and hidden
+answers stay on the host.
 """
 
 from __future__ import annotations
@@ -12,34 +14,30 @@ import json
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluator.config import SandboxLimits
+from evaluator.config import MIB, SandboxLimits
 from evaluator.paths import bundled
 from evaluator.sandbox.engine import DockerEngine, RunOutcome
-from evaluator.sandbox.spec import RESULTS, RunSpec
+from evaluator.sandbox.spec import RunSpec
 
 HARNESS_DIR = "/capstone-harness"
-RESULTS_NAME = "run.json"
-MAX_RESULTS_BYTES = 16 * 1024 * 1024
+MAX_EVENTS_BYTES = 32 * MIB
 #: What the harness needs from the sandbox image; its absence is the operator's to fix.
-_TOOL_MISSING = (
-    "No module named 'nbclient'",
-    "No module named 'nbformat'",
-    "No module named 'jupyter_client'",
-    "No module named 'ipykernel'",
+_TOOL_MISSING = tuple(
+    f"No module named '{name}'" for name in ("nbclient", "nbformat", "jupyter_client", "ipykernel")
 )
 
 
 @dataclass(frozen=True, kw_only=True)
 class HarnessRun:
-    """How the container ended, and the harness's report ({} when it wrote none)."""
+    """How the container ended, and the events the harness reported, in order."""
 
     outcome: RunOutcome
-    report: dict[str, Any]
     limits: SandboxLimits
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def problem(self) -> str | None:
@@ -52,16 +50,27 @@ class HarnessRun:
         """The sandbox image has no notebook tooling (built before it was added)."""
         return any(marker in self.outcome.stderr for marker in _TOOL_MISSING)
 
+    def last(self, event: str) -> dict[str, Any] | None:
+        """The data of the last ``event`` reported, if any."""
+        return next((data for name, data in reversed(self.events) if name == event), None)
 
-def read_report(path: Path) -> dict[str, Any]:
-    """A JSON object written in the sandbox; {} when missing, too big or malformed."""
-    if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_RESULTS_BYTES:
-        return {}
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8", errors="replace"))
-    except (ValueError, RecursionError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
+    def every(self, event: str) -> list[dict[str, Any]]:
+        """The data of every ``event`` reported, in order."""
+        return [data for name, data in self.events if name == event]
+
+
+def parse_events(stream: bytes) -> list[tuple[str, dict[str, Any]]]:
+    """``(event, data)`` of each complete, well-formed JSON line (pure); the rest is dropped."""
+    events = []
+    for line in stream.split(b"\n"):
+        try:
+            item = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(item, dict) and isinstance(item.get("event"), str):
+            data = item.get("data")
+            events.append((item["event"], data if isinstance(data, dict) else {}))
+    return events
 
 
 def _stage(folder: Path, inputs: Mapping[str, bytes]) -> None:
@@ -86,7 +95,7 @@ def run_harness(
     limits: SandboxLimits,
     purpose: str,
 ) -> HarnessRun:
-    """Run ``python -I <script> plan.json /results/run.json`` against a copy of ``workspace``.
+    """Run ``python -I <script> plan.json`` against a copy of ``workspace``.
 
     ``inputs`` must hold ``plan.json``; file names are flat (no folders).
     """
@@ -95,19 +104,11 @@ def run_harness(
         _stage(stage, inputs)
         spec = RunSpec(
             image=image,
-            command=[
-                "python",
-                "-I",
-                f"{HARNESS_DIR}/{script}",
-                f"{HARNESS_DIR}/plan.json",
-                f"{RESULTS}/{RESULTS_NAME}",
-            ],
+            command=["python", "-I", f"{HARNESS_DIR}/{script}", f"{HARNESS_DIR}/plan.json"],
             limits=limits,
             ro_binds=((stage, HARNESS_DIR),),
             purpose=purpose,
+            result_stream_bytes=MAX_EVENTS_BYTES,
         )
-        results = Path(tmp) / "results"
-        outcome = engine.run(spec, workspace=workspace, collect_to=results)
-        return HarnessRun(
-            outcome=outcome, report=read_report(results / RESULTS_NAME), limits=limits
-        )
+        outcome = engine.run(spec, workspace=workspace)
+    return HarnessRun(outcome=outcome, limits=limits, events=parse_events(outcome.events))

@@ -139,7 +139,7 @@ def service_checks(
         purpose="service",
     )
     try:
-        report = ServiceReport.model_validate(run.report)
+        report = ServiceReport.model_validate(run.last("report"))
     except ValidationError:
         why = (
             run.problem or f"the prober ended (exit code {run.outcome.exit_code}) without a report"

@@ -38,10 +38,12 @@ DEFAULT_CHECK_TRUST: dict[str, Trust] = {
     "lint": Trust.VERIFIED,
     "benchmark": Trust.VERIFIED,
     "hidden-tests": Trust.VERIFIED,
-    # Run beside learner code in one container, so learner code could touch what they report.
+    # Learner code decides what these report: the kernel says whether a cell failed, and
+    # the notebooks after a pipeline may change what it wrote.
     "pipeline": Trust.SELF_REPORTED,
     "sqlite": Trust.SELF_REPORTED,
-    "service": Trust.SELF_REPORTED,
+    # The evaluator's prober, in a process the service cannot reach, observes the service.
+    "service": Trust.VERIFIED,
     # Read by the evaluator on the host (a table's numbers remain the learner's claims).
     "dockerfile": Trust.VERIFIED,
     "results-table": Trust.VERIFIED,

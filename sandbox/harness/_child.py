@@ -1,9 +1,12 @@
 """Helpers the in-sandbox harnesses share (evaluator-owned, mounted read-only).
 
-A learner command runs as a child in its own session, so that it and everything
-it starts can be stopped together; its output is kept as a bounded tail, never
-written to a file it could grow without end. Results are written atomically.
-Standard library only; runs on the sandbox image's Python (3.10+).
+A harness reports on the sandbox's result stream (fd 3, a pipe to the
+supervisor), never in a file: learner code in the same container cannot write
+to it, since children never inherit it and this process is not dumpable (no
+other process of the same user may open its file descriptors or read its
+memory). A learner command runs as a child in its own session, so that it and
+everything it starts can be stopped together; its output is kept as a bounded
+tail. Standard library only; runs on the sandbox image's Python (3.10+).
 """
 
 from __future__ import annotations
@@ -16,25 +19,25 @@ import signal
 import subprocess
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 TAIL_BYTES = 16 * 1024
 PR_SET_DUMPABLE = 4
+EVENTS_FD = 3
 
 
-def not_dumpable() -> None:
-    """Keep same-user processes (learner code) from reading this process's memory or fds."""
+def take_result_stream() -> None:
+    """Make this process undumpable and keep the result stream from its children."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    os.set_inheritable(EVENTS_FD, False)
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` to ``path`` atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data), encoding="utf-8")
-    partial.replace(path)
+def emit(event: str, data: dict[str, Any]) -> None:
+    """Send one report event (a JSON line) on the result stream."""
+    line = (json.dumps({"event": event, "data": data}) + "\n").encode()
+    while line:
+        line = line[os.write(EVENTS_FD, line) :]
 
 
 class Child:

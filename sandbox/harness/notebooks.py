@@ -1,6 +1,6 @@
 """Notebook run, INSIDE the sandbox (evaluator-owned, mounted read-only).
 
-    python -I notebooks.py PLAN.json RESULTS.json
+    python -I notebooks.py PLAN.json
 
 In order, each step only when the plan asks for it:
 
@@ -12,8 +12,8 @@ In order, each step only when the plan asks for it:
    Databricks runtime are not run; per cell, the kinds of output it displayed;
 3. the SQLite database the pipeline names, opened read-only here (never on the host).
 
-Results are rewritten after every step, so a run stopped by its wall-time limit
-still reports what finished. ``-I`` keeps the workspace off this process's
+Each step is reported on the result stream as it ends, so a run stopped by its
+wall-time limit still reports what finished. ``-I`` keeps the workspace off this process's
 ``sys.path``: a learner module named like a library cannot replace the runner.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _child import Child, not_dumpable, write_json
+from _child import Child, emit, take_result_stream
 
 HARNESS_VERSION = "1"
 WORKSPACE = Path("/workspace")
@@ -277,29 +277,23 @@ def inspect_database(relative: str, deadline: float) -> dict[str, Any]:
     }
 
 
-def main(plan_path: str, results_path: str) -> int:
-    not_dumpable()
+def main(plan_path: str) -> int:
+    take_result_stream()
     started = _now()
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
     deadline = started + float(plan["deadline_s"])
     inputs = Path(plan_path).parent
-    results: dict[str, Any] = {"harness": HARNESS_VERSION, "notebooks": []}
-    out = Path(results_path)
     if plan.get("pipeline"):
-        results["pipeline"] = run_pipeline(plan["pipeline"], deadline)
-        write_json(out, results)
+        emit("pipeline", run_pipeline(plan["pipeline"], deadline))
     # Kernels show figures inline, whatever MPLBACKEND the sandbox sets for scripts.
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     for entry in plan.get("notebooks", []):
-        run = run_notebook(entry, inputs, float(plan["cell_timeout_s"]), deadline)
-        results["notebooks"].append(run)
-        write_json(out, results)
+        emit("notebook", run_notebook(entry, inputs, float(plan["cell_timeout_s"]), deadline))
     if plan.get("database"):
-        results["database"] = inspect_database(str(plan["database"]), deadline)
-    results["seconds"] = round(_now() - started, 3)
-    write_json(out, results)
+        emit("database", inspect_database(str(plan["database"]), deadline))
+    emit("end", {"harness": HARNESS_VERSION, "seconds": round(_now() - started, 3)})
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1]))

@@ -1,13 +1,14 @@
 """Service prober, INSIDE the sandbox (evaluator-owned, mounted read-only).
 
-    python -I service.py PLAN.json RESULTS.json
+    python -I service.py PLAN.json
 
 Starts the learner's service command as a child in its own session, polls its
 readiness path on loopback until it answers or the deadline passes, sends the
 probes the rubric defines (recording status, latency, and for streaming
 responses the time to the first chunk and the number of chunks), notices when
 the service dies on a request, and stops it: SIGTERM to its session, SIGKILL
-after a grace period. Standard library only (http.client).
+after a grace period. The report goes out on the result stream, which the
+service cannot reach. Standard library only (http.client).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _child import Child, not_dumpable, write_json
+from _child import Child, emit, take_result_stream
 
 HARNESS_VERSION = "1"
 WORKSPACE = "/workspace"
@@ -140,8 +141,8 @@ def run_probes(child: Child, plan: dict[str, Any], deadline: float) -> tuple[lis
     return probes, None
 
 
-def main(plan_path: str, results_path: str) -> int:
-    not_dumpable()
+def main(plan_path: str) -> int:
+    take_result_stream()
     began = _now()
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
     deadline = began + float(plan["deadline_s"])
@@ -153,9 +154,9 @@ def main(plan_path: str, results_path: str) -> int:
     results["stopped"] = child.stop(float(plan.get("stop_grace_s", 5)))
     results["log_tail"] = child.tail()
     results["seconds"] = round(_now() - began, 3)
-    write_json(Path(results_path), results)
+    emit("report", results)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1]))

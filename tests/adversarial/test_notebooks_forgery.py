@@ -159,14 +159,24 @@ def test_a_committed_database_and_a_plot_saved_ten_times(tmp_path, engine, confi
     assert honest["sqlite"].details["tables"] == {"sales": 1}
 
 
-#: Writes the prober's report itself (all probes passed), then never listens.
-FORGING_SERVICE = (
-    "import json, pathlib, time\n"
-    "report = {'harness': '1', 'readiness': {'ready': True, 'seconds': 0.1, 'status': 200},\n"
-    "          'probes': [{'id': 'predict', 'requests': [{'status': 200, 'seconds': 0.01, 'json': True}]}]}\n"
-    "pathlib.Path('/results/run.json').write_text(json.dumps(report))\n"
-    "time.sleep(600)\n"
-)
+#: Writes a passing report where the prober's could go (a results file, any process's
+#: result stream), then never listens.
+FORGING_SERVICE = """\
+import json, os, pathlib, time
+
+report = {"harness": "1", "readiness": {"ready": True, "seconds": 0.1, "status": 200},
+          "probes": [{"id": "predict", "requests": [{"status": 200, "seconds": 0.01, "json": True}]}]}
+line = json.dumps({"event": "report", "data": report}) + "\\n"
+pathlib.Path("/results/run.json").write_text(json.dumps(report))
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        with open(f"/proc/{pid}/fd/3", "w") as stream:
+            stream.write(line)
+        print("forged through", pid, flush=True)
+    except OSError as exc:
+        print("refused", pid, type(exc).__name__, flush=True)
+time.sleep(600)
+"""
 #: A real /predict on the standard library's HTTP server.
 HONEST_SERVICE = """\
 import json
@@ -227,6 +237,7 @@ def test_a_service_that_writes_the_probers_report_is_not_believed(tmp_path, engi
     forged = probe(engine, config, tmp_path / "forged", FORGING_SERVICE)
     assert forged.status is Status.FAIL
     assert forged.metrics == {"ready": False, "crashed": False}
+    assert "refused" in (forged.log or "") and "forged through" not in (forged.log or "")
     honest = probe(engine, config, tmp_path / "honest", HONEST_SERVICE)
     assert honest.status is Status.PASS, honest.summary
     assert honest.metrics["predict_ok"] is True
