@@ -33,6 +33,8 @@ def _failure_finding(prepared: Prepared, run: NotebookRun) -> Finding:
         message = failure.evalue if failure else f"did not run ({run.status})"
         return Finding(path=run.path, code=_CODES[run.status], message=message)
     what = failure.evalue if run.status == "timeout" else f"{failure.ename}: {failure.evalue}"
+    if failure.ename == "ModuleNotFoundError":
+        what += " (declare it in requirements.txt: the sandbox installs nothing at run time)"
     detail = "\n".join(part for part in (failure.source, failure.traceback) if part)
     return Finding(
         path=run.path,

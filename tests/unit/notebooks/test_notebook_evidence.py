@@ -194,3 +194,14 @@ def test_sqlite_not_written_or_unreadable():
         problem=None,
     )
     assert broken.status is Status.FAIL and "not a readable SQLite database" in broken.summary
+
+
+def test_a_missing_module_says_where_to_declare_it():
+    failure = CellFailure(cell=1, ename="ModuleNotFoundError", evalue="No module named 'seaborn'")
+    check = notebooks_check(
+        [ready("a.ipynb")], [NotebookRun(path="a.ipynb", status="failed", failure=failure)]
+    )
+    assert check.findings[0].message == (
+        "cell 1: ModuleNotFoundError: No module named 'seaborn' (declare it in requirements.txt: "
+        "the sandbox installs nothing at run time)"
+    )
