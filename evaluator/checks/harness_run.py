@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from evaluator.config import MIB, SandboxLimits
 from evaluator.paths import bundled
 from evaluator.sandbox.engine import DockerEngine, RunOutcome
+from evaluator.sandbox.reaper import scratch_folder
 from evaluator.sandbox.spec import RunSpec
 
 HARNESS_DIR = "/capstone-harness"
@@ -99,8 +99,9 @@ def run_harness(
 
     ``inputs`` must hold ``plan.json``; file names are flat (no folders).
     """
-    with tempfile.TemporaryDirectory(prefix="capstone-harness-") as tmp:
-        stage = Path(tmp) / "stage"
+    # Named after this process, so the reaper removes it if the evaluator is killed.
+    with scratch_folder(kind="harness") as tmp:
+        stage = tmp / "stage"
         _stage(stage, inputs)
         spec = RunSpec(
             image=image,
