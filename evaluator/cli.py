@@ -61,6 +61,9 @@ def cli(verbose: bool) -> None:
     help="Previous attempt's report.json for the diff [default: the one in --out, "
     "kept as report.previous.json].",
 )
+@click.option("--learner", help="Learner the evaluation is stored under [default: from SOURCE].")
+@click.option("--cohort", help="Cohort the evaluation is stored under.")
+@click.option("--no-store", is_flag=True, help="Do not keep the evaluation in the results store.")
 def evaluate(
     source: str,
     ref: str | None,
@@ -70,14 +73,19 @@ def evaluate(
     quiet: bool,
     lang: str,
     previous: Path | None,
+    learner: str | None,
+    cohort: str | None,
+    no_store: bool,
 ) -> None:
     """Evaluate SOURCE (a local path or git URL) and write its report.
 
     Exit status: 0 graduation-ready (without a rubric: every check passed),
     1 not-yet or needs-mentor (without a rubric: some check failed), 2 the
-    evaluation could not run.
+    evaluation could not run. The evaluation is kept in the results store (see
+    `capstone-eval cohort`) unless --no-store is given.
     """
     from evaluator.commands import evaluate as command
+    from evaluator.commands.cohort_import import membership_of
 
     _exit(
         command.run,
@@ -90,6 +98,8 @@ def evaluate(
         quiet=quiet,
         lang=lang,
         previous=previous,
+        membership=membership_of(source, learner=learner, cohort=cohort),
+        store=not no_store,
     )
 
 
@@ -197,6 +207,37 @@ def override(
 
 
 # --- end of rubrics and overrides ------------------------------------------------------
+
+# --- cohorts: results store, import, dashboard (evaluator/store, evaluator/cohort) -------------
+
+
+@cli.group()
+def cohort() -> None:
+    """The results store and the programme lead's views of a cohort."""
+
+
+@cohort.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--learner", help="Learner of every report found [default: roster, else source].")
+@click.option("--cohort", "cohort_name", help="Cohort of every report found [default: roster].")
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Roster CSV (learner, repo, ref, capstone, cohort): maps each report's source.",
+)
+def cohort_import(
+    folder: Path, learner: str | None, cohort_name: str | None, roster: Path | None
+) -> None:
+    """Store the report.json files found under FOLDER (re-importing updates, never duplicates).
+
+    Exit status: 0 all stored, 1 some reports were unreadable (listed and skipped).
+    """
+    from evaluator.commands import cohort_import as command
+
+    _exit(command.run, _config(), folder, learner=learner, cohort=cohort_name, roster=roster)
+
+
+# --- end of cohorts ----------------------------------------------------------------------------
 
 # --- benchmarks: hidden-label benchmarks and their data (evaluator/benchmarks) ---------------
 

@@ -86,6 +86,19 @@ class EvaluatorConfig:
     """Kaggle API credentials (KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json); None: CSV exports."""
     kaggle_api_url: str = KAGGLE_API
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
+    database_url: str | None = None
+    """SQLAlchemy URL of the results store (CAPSTONE_EVAL_DATABASE_URL), e.g.
+    ``postgresql://user@host/db``; None: the SQLite file ``results_path``."""
+    results_path: Path = field(
+        default_factory=lambda: Path.home() / ".local" / "share" / "capstone-evaluator"
+        / "results.sqlite"
+    )  # fmt: skip
+    """SQLite results store used when no database URL is configured."""
+
+    @property
+    def store_url(self) -> str:
+        """Where evaluations are stored: the configured URL, else the SQLite file."""
+        return self.database_url or f"sqlite:///{self.results_path}"
 
 
 def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
@@ -157,4 +170,5 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         else base.data_dir,
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
+        database_url=env.get("CAPSTONE_EVAL_DATABASE_URL") or None,
     )

@@ -56,6 +56,9 @@ class EvaluationRequest:
     """Capstone id that overrides the manifest's (``--capstone``)."""
     rubrics: Path | None = None
     """Folder of rubric files [default: the bundled rubrics]."""
+    on_workspace: Callable[[Path], None] | None = None
+    """Called with the sanitised workspace before it is removed (the results store
+    archives its source files for the similarity run)."""
 
 
 class _Clock:
@@ -244,8 +247,15 @@ def _step_rubric_evidence(run: _Run) -> None:
         run.presence = gather_presence(run.root, run.rubric)
 
 
+def _step_hand_over_workspace(run: _Run) -> None:
+    """Let the caller read the workspace (to keep its sources) before it is removed."""
+    if run.request.on_workspace is not None:
+        run.request.on_workspace(run.root)
+
+
 #: The steps of one evaluation, in order; each reads what earlier steps left in ``_Run``.
 STEPS: tuple[Callable[[_Run], None], ...] = (
+    _step_hand_over_workspace,  # first: before any learner code has run in the sandbox
     _step_manifest,
     _step_install,
     _step_tests,

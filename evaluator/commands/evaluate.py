@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from evaluator.commands.storing import KeptSources, store_evaluation
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import EvaluatorError
 from evaluator.intake.source import Source
@@ -22,6 +23,7 @@ from evaluator.reporting.files import (
     try_read_report,
     write_reports,
 )
+from evaluator.store.records import Membership
 
 EXIT = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.ERROR: 2}
 
@@ -95,15 +97,23 @@ def run(
     quiet: bool,
     lang: str = "en",
     previous: Path | None = None,
+    membership: Membership | None = None,
+    store: bool = False,
 ) -> int:
     """Evaluate, write report.json, report.md and report.html, print a summary.
 
     The exit code follows the rubric verdict (see :func:`exit_code`). ``previous``
     is the earlier attempt's report.json for the HTML diff; by default the one
-    already in ``out`` (kept as report.previous.json).
+    already in ``out`` (kept as report.previous.json). With ``store`` the
+    evaluation and its source files also go into the results store.
     """
     given = read_report(previous) if previous else None
-    request = EvaluationRequest(source=Source(location=source, ref=ref), capstone=capstone_id)
+    kept = KeptSources()
+    request = EvaluationRequest(
+        source=Source(location=source, ref=ref),
+        capstone=capstone_id,
+        on_workspace=kept if store else None,
+    )
     out = out or default_out(source)
     started = datetime.now(UTC)
     progress = Progress(quiet=quiet)
@@ -121,6 +131,8 @@ def run(
         for line in summary_lines(report):
             click.echo(line)
     click.echo(f"report: {', '.join(str(p) for p in paths)}", err=True)
+    if store:
+        store_evaluation(config, report, membership, kept.archive, out / REPORT_JSON)
     if failure is not None:
         raise failure
     return exit_code(report)
