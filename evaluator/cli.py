@@ -190,8 +190,16 @@ def rubrics_validate(path: Path | None) -> None:
     type=click.Path(exists=True, path_type=Path),
     help="Previous attempt's report.json for the diff [default: report.previous.json beside it].",
 )
+@click.option("--no-store", is_flag=True, help="Do not record the override in the results store.")
 def override(
-    report: Path, criterion: str, level: int, note: str, by: str, lang: str, previous: Path | None
+    report: Path,
+    criterion: str,
+    level: int,
+    note: str,
+    by: str,
+    lang: str,
+    previous: Path | None,
+    no_store: bool,
 ) -> None:
     """Record a mentor decision on CRITERION in REPORT (report.json or its folder).
 
@@ -203,7 +211,8 @@ def override(
     from evaluator.commands import override as command
 
     _exit(command.run, report, criterion, level=level, note=note, by=by, lang=lang,
-          previous=previous, now=datetime.now(UTC))  # fmt: skip
+          previous=previous, now=datetime.now(UTC),
+          config=None if no_store else _config())  # fmt: skip
 
 
 # --- end of rubrics and overrides ------------------------------------------------------
