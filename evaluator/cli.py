@@ -246,6 +246,49 @@ def cohort_import(
     _exit(command.run, _config(), folder, learner=learner, cohort=cohort_name, roster=roster)
 
 
+@cohort.command("report")
+@click.option("--cohort", "cohort_name", help="Cohort to report on [default: every cohort].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports/cohort"),
+    show_default=True,
+    help="Folder for dashboard.html and the CSV exports.",
+)
+@_LANG
+@click.option(
+    "--starter",
+    "starters",
+    multiple=True,
+    metavar="CAPSTONE=FOLDER",
+    help="The capstone's starter code, ignored by the similarity check (repeatable).",
+)
+@click.option(
+    "--similarity-threshold",
+    type=click.FloatRange(0, 1),
+    default=0.6,
+    show_default=True,
+    help="List submission pairs sharing at least this share of their fingerprints.",
+)
+@click.option("--no-similarity", is_flag=True, help="Skip comparing submissions.")
+def cohort_report(
+    cohort_name: str | None,
+    out: Path,
+    lang: str,
+    starters: tuple[str, ...],
+    similarity_threshold: float,
+    no_similarity: bool,
+) -> None:
+    """Write the cohort dashboard (one self-contained HTML file) and CSV exports for the LMS."""
+    from datetime import UTC, datetime
+
+    from evaluator.commands import cohort_report as command
+
+    _exit(command.run, _config(), cohort=cohort_name, out=out, lang=lang, starters=starters,
+          threshold=similarity_threshold, similarity=not no_similarity,
+          now=datetime.now(UTC))  # fmt: skip
+
+
 # --- end of cohorts ----------------------------------------------------------------------------
 
 # --- benchmarks: hidden-label benchmarks and their data (evaluator/benchmarks) ---------------

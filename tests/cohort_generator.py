@@ -337,3 +337,45 @@ def expected_kappa(cohort: Cohort) -> dict[tuple[str, str], tuple[int, float | N
         defined = len(pairs) > 1 and len(set(a) | set(b)) > 1
         out[key] = (len(pairs), quadratic_kappa(a, b) if defined else None)
     return out
+
+
+def records(cohort: Cohort) -> list[Any]:
+    """The cohort as the store's records (report text is a stub: aggregation never reads it)."""
+    from evaluator.store.records import EvaluationRecord
+
+    ev, crit, met, over = rows(cohort.evaluations)
+    by_id: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for name, table in (("criteria", crit), ("metrics", met), ("overrides", over)):
+        for row in table:
+            by_id[row["evaluation_id"]][name].append(
+                {k: v for k, v in row.items() if k != "evaluation_id"}
+            )
+    out = []
+    for row in ev:
+        key = f"generated-{row['id']}"
+        evaluation = {
+            "run_key": key, "learner": row["learner"], "cohort": row["cohort"],
+            "capstone": row["capstone"], "level": row["level"], "source_kind": "git",
+            "source_location": f"https://example.org/{row['learner']}/{row['capstone']}",
+            "ref": None, "commit": row["commit"], "check_verdict": row["check_verdict"],
+            "verdict": row["verdict"], "score": row["score"], "min_score": 0.6,
+            "started_at": row["started_at"], "finished_at": row["started_at"], "total_s": 30.0,
+            "phases": {}, "llm_model": None, "llm_tokens": None,
+            "llm_cost_usd": row["llm_cost_usd"], "evaluator_version": "0.1.0",
+            "schema_version": "1.2", "report": "{}", "stored_at": NOW,
+        }  # fmt: skip
+        parts = by_id[row["id"]]
+        checks = [{"check_id": "tests", "status": "pass", "fault": None, "duration_s": 1.0}]
+        criteria = [{**c, "weight": 1.0, "pass_level": None} for c in parts["criteria"]]
+        out.append(
+            EvaluationRecord(
+                run_key=key, evaluation=evaluation, criteria=criteria,
+                checks=checks if row["check_verdict"] != "error" else [],
+                metrics=parts["metrics"],
+                overrides=[
+                    {**o, "evaluator_status": "pass", "note": "generated", "mentor": "m"}
+                    for o in parts["overrides"]
+                ],
+            )
+        )  # fmt: skip
+    return out

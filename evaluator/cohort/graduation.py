@@ -8,20 +8,23 @@ from evaluator.cohort.pairs import READY, ran
 from evaluator.rubrics.levels import graduation
 from evaluator.rubrics.model import LevelsFile
 
-COLUMNS = ["learner", "cohort", "level", "title", "graduated", "ready", "missing"]
+COLUMNS = ["learner", "cohort", "level", "title", "graduated", "attempted", "ready", "missing"]
 
 
 def standings(evaluations: pd.DataFrame, levels: LevelsFile) -> pd.DataFrame:
-    """Per learner and level: graduated, the level's capstones they are graduation-ready
-    on, and what is still missing (``; ``-separated, as levels.py words it)."""
+    """Per learner and level: graduated, whether they attempted any of its capstones, the
+    level's capstones they are graduation-ready on, and what is still missing
+    (``; ``-separated, as levels.py words it)."""
     done = ran(evaluations)
     ready = done[done["verdict"] == READY].groupby("learner")["capstone"].agg(set)
+    tried = done.groupby("learner")["capstone"].agg(set)
     cohorts = done.sort_values("started_at").groupby("learner")["cohort"].last()
     rows = []
     for learner in sorted(done["learner"].unique()):
         ready_set: set[str] = ready.get(learner, set())
         for level, standing in zip(levels.levels, graduation(levels, ready_set), strict=True):
-            in_level = sorted(set(level.requires.rubric_ids()) & ready_set)
+            capstones = set(level.requires.rubric_ids())
+            in_level = sorted(capstones & ready_set)
             rows.append(
                 {
                     "learner": learner,
@@ -29,6 +32,7 @@ def standings(evaluations: pd.DataFrame, levels: LevelsFile) -> pd.DataFrame:
                     "level": standing.level,
                     "title": standing.title,
                     "graduated": standing.graduated,
+                    "attempted": bool(capstones & tried[learner]),
                     "ready": ", ".join(in_level),
                     "missing": "; ".join(standing.missing),
                 }

@@ -88,6 +88,32 @@ def _header(fields: Sequence[str] | None) -> tuple[dict[str, str], list[str]]:
     return names, missing
 
 
+def _cell_problems(
+    cells: dict[str, str], full: str | None, base: Path, is_dir: Callable[[Path], bool]
+) -> list[str]:
+    """What is wrong with one line's cells, duplicates aside."""
+    found = [f"empty {column}" for column in REQUIRED if not cells.get(column)]
+    capstone, repo, ref = cells.get("capstone"), cells.get("repo"), cells.get("ref")
+    if capstone and full is None:
+        found.append(f"unknown capstone {capstone!r} (see `capstone-eval rubrics list`)")
+    if repo and (why := _repo_problem(repo, base, is_dir)):
+        found.append(why)
+    if ref:
+        try:
+            check_ref(ref)
+        except SourceError as exc:
+            found.append(exc.message)
+    return found
+
+
+def _resolved(repo: str, base: Path) -> str:
+    """A URL as given; a local path made absolute against the roster's folder."""
+    if "://" in repo or Source(location=repo).is_url:
+        return repo
+    local = Path(repo).expanduser()
+    return str(local if local.is_absolute() else base / local)
+
+
 def parse_roster(
     text: str,
     path: Path,
@@ -106,36 +132,20 @@ def parse_roster(
     for row in reader:
         line = reader.line_num
         cells = {names[k]: (v or "").strip() for k, v in row.items() if k in names}
-        found = [f"empty {column}" for column in REQUIRED if not cells.get(column)]
-        learner, repo, capstone = (cells.get(c, "") for c in REQUIRED)
-        full = resolve_capstone(capstone, capstones)
-        if capstone and full is None:
-            found.append(f"unknown capstone {capstone!r} (see `capstone-eval rubrics list`)")
-        if repo and (why := _repo_problem(repo, path.parent, is_dir)):
-            found.append(why)
-        ref = cells.get("ref") or None
-        if ref is not None:
-            try:
-                check_ref(ref)
-            except SourceError as exc:
-                found.append(exc.message)
-        if learner and capstone:
-            if (learner, capstone) in seen:
-                first = seen[(learner, capstone)]
-                found.append(
-                    f"learner {learner!r} is listed for {capstone} already on line {first}"
-                )
-            seen.setdefault((learner, capstone), line)
+        full = resolve_capstone(cells.get("capstone", ""), capstones)
+        found = _cell_problems(cells, full, path.parent, is_dir)
+        learner = cells.get("learner", "")
+        if learner and full:
+            if (learner, full) in seen:
+                first = seen[(learner, full)]
+                found.append(f"learner {learner!r} is listed for {full} already on line {first}")
+            seen.setdefault((learner, full), line)
         problems += [f"{path}:{line}: {message}" for message in found]
-        if not found:
-            resolved = repo
-            if not ("://" in repo or Source(location=repo).is_url):
-                local = Path(repo).expanduser()
-                resolved = str(local if local.is_absolute() else path.parent / local)
+        if not found and full:
             entries.append(
                 RosterEntry(
-                    line=line, learner=learner, repo=resolved, ref=ref, capstone=full or capstone,
-                    cohort=cells.get("cohort") or None,
+                    line=line, learner=learner, repo=_resolved(cells["repo"], path.parent),
+                    ref=cells.get("ref") or None, capstone=full, cohort=cells.get("cohort") or None,
                 )
             )  # fmt: skip
     if problems:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from evaluator.cohort.similarity import Submission, similar_pairs
 
-STARTER = '''
+STARTER = """
 import argparse
 import logging
 from pathlib import Path
@@ -19,9 +19,9 @@ def parse_arguments(argv=None):
     parser.add_argument("--dry-run", action="store_true", help="only print the moves")
     parser.add_argument("--verbose", action="store_true", help="log every decision")
     return parser.parse_args(argv)
-'''
+"""
 
-ORIGINAL = '''
+ORIGINAL = """
 CATEGORIES = {"images": {".png", ".jpg", ".gif"}, "documents": {".pdf", ".txt", ".docx"}}
 
 
@@ -56,10 +56,10 @@ def apply_moves(moves, dry_run=False):
         except OSError as error:
             LOG.warning("could not move %s: %s", old, error)
     return done
-'''
+"""
 
 # The same program: every name changed, functions in another order, comments added.
-RENAMED = '''
+RENAMED = """
 KINDS = {"images": {".png", ".jpg", ".gif"}, "documents": {".pdf", ".txt", ".docx"}}
 
 
@@ -96,9 +96,9 @@ def collect(root):
             if destination != entry:
                 result.append((entry, destination))
     return result
-'''
+"""
 
-INDEPENDENT_A = '''
+INDEPENDENT_A = """
 import shutil
 from collections import defaultdict
 
@@ -125,9 +125,9 @@ class Organizer:
                 target.parent.mkdir(exist_ok=True)
                 shutil.move(str(file), target)
         return dict(self.summary)
-'''
+"""
 
-INDEPENDENT_B = '''
+INDEPENDENT_B = """
 import os
 import json
 
@@ -150,7 +150,7 @@ def walk(folder, rules, report):
             os.replace(os.path.join(dirpath, name), os.path.join(folder, bucket, name))
             report.setdefault(bucket, []).append(name)
     return report
-'''
+"""
 
 
 def _sub(learner: str, body: str) -> Submission:
