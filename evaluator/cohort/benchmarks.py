@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluator.cohort.frames import CohortFrames
-from evaluator.cohort.pairs import latest
 
 #: pandas comparison method of each rubric operator.
 _SERIES_OP = {">=": "ge", ">": "gt", "<=": "le", "<": "lt", "==": "eq", "!=": "ne"}
@@ -21,7 +20,7 @@ def benchmark_values(frames: CohortFrames) -> pd.DataFrame:
     Columns: capstone, criterion, metric, op, threshold, learner, value.
     """
     rules = frames.thresholds[frames.thresholds["check_id"] == "benchmark"]
-    last = latest(frames.evaluations)[["id", "capstone", "learner"]]
+    last = frames.latest[["id", "capstone", "learner"]]
     values = frames.metrics[frames.metrics["check_id"] == "benchmark"].merge(
         last, left_on="evaluation_id", right_on="id"
     )

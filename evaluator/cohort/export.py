@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluator.cohort.frames import CohortFrames
-from evaluator.cohort.pairs import PAIR, READY, ran
+from evaluator.cohort.pairs import PAIR, READY
 
 LMS_COLUMNS = ["learner", "cohort", "capstone", "level", "verdict", "score", "date", "attempts"]
 
@@ -16,7 +16,7 @@ def lms_rows(frames: CohortFrames) -> pd.DataFrame:
     The row shows the learner's first graduation-ready evaluation when there is one
     (a pass stays a pass), else the latest; ``attempts`` counts evaluations that ran.
     """
-    done = ran(frames.evaluations).sort_values(["started_at", "id"])
+    done = frames.ran.sort_values(["started_at", "id"])
     if done.empty:
         return pd.DataFrame(columns=LMS_COLUMNS)
     attempts = done.groupby(PAIR).size().rename("attempts")

@@ -18,6 +18,7 @@ generated cohort. Columns:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import pandas as pd
 
@@ -50,20 +51,60 @@ class CohortFrames:
         """The same frames with the rubrics' metric thresholds."""
         return replace(self, thresholds=thresholds)
 
+    # Derived tables, computed once per CohortFrames (each aggregation reuses them).
+
+    @cached_property
+    def ran(self) -> pd.DataFrame:
+        """Evaluations that ran, of a known capstone (see :mod:`evaluator.cohort.pairs`)."""
+        from evaluator.cohort.pairs import ran
+
+        return ran(self.evaluations)
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        """One row per learner and capstone (see :func:`evaluator.cohort.pairs.pairs`)."""
+        from evaluator.cohort.pairs import pairs
+
+        return pairs(self.evaluations)
+
+    @cached_property
+    def latest(self) -> pd.DataFrame:
+        """The latest evaluation that ran of each learner and capstone."""
+        from evaluator.cohort.pairs import latest
+
+        return latest(self.evaluations)
+
 
 def empty(columns: tuple[str, ...]) -> pd.DataFrame:
     """A frame with ``columns`` and no rows."""
     return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
 
 
+#: Text columns with few distinct values: categories make grouping on them much faster.
+_CATEGORIES = {
+    "evaluations": ("learner", "capstone", "check_verdict", "verdict"),
+    "criteria": ("criterion", "kind", "check_id", "status", "trust"),
+}
+
+
+def _categorical(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    return frame.astype(dict.fromkeys(columns, "category"))
+
+
 def normalise(frames: CohortFrames) -> CohortFrames:
-    """Types aggregation relies on: UTC timestamps, nullable integers, floats."""
-    evaluations = frames.evaluations.copy()
-    evaluations["started_at"] = pd.to_datetime(evaluations["started_at"], utc=True)
+    """Types aggregation relies on: UTC timestamps, nullable integers, floats, categories."""
+    evaluations = _categorical(frames.evaluations, _CATEGORIES["evaluations"])
+    evaluations["started_at"] = pd.to_datetime(
+        evaluations["started_at"], utc=True, format="ISO8601"
+    )
     evaluations["attempt"] = evaluations["attempt"].astype("Int64")
     evaluations["score"] = evaluations["score"].astype("float64")
-    criteria = frames.criteria.copy()
+    criteria = _categorical(frames.criteria, _CATEGORIES["criteria"])
     criteria["level"] = criteria["level"].astype("Int64")
+    overrides = frames.overrides.copy()
+    overrides["at"] = pd.to_datetime(overrides["at"], utc=True, format="ISO8601")
     metrics = frames.metrics.copy()
     metrics["value"] = metrics["value"].astype("float64")
-    return replace(frames, evaluations=evaluations, criteria=criteria, metrics=metrics)
+    return replace(
+        frames, evaluations=evaluations, criteria=criteria, metrics=metrics, overrides=overrides
+    )

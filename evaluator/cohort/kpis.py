@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evaluator.cohort.frames import CohortFrames
-from evaluator.cohort.pairs import PAIR, pairs, ran
+from evaluator.cohort.pairs import PAIR
 
 COMPLETION, REVIEW, BENCHMARK = "completion", "code-review", "benchmark"
 TARGETS = {COMPLETION: 0.95, REVIEW: 0.80, BENCHMARK: 0.70}
@@ -66,7 +66,7 @@ def _pair_outcome(evaluations: pd.DataFrame, per_eval: pd.DataFrame) -> pd.Serie
 
 def completion(frames: CohortFrames) -> Kpi:
     """Share of pairs with a graduation-ready evaluation."""
-    table = pairs(frames.evaluations)
+    table = frames.pairs
     return Kpi(
         id=COMPLETION,
         numerator=int(table["completed"].sum()),
@@ -77,7 +77,7 @@ def completion(frames: CohortFrames) -> Kpi:
 
 def code_review(frames: CohortFrames) -> Kpi:
     """Share of reviewed pairs with a review in which every judgement criterion passed."""
-    done = ran(frames.evaluations)
+    done = frames.ran
     criteria = frames.criteria[frames.criteria["evaluation_id"].isin(done["id"])]
     judgement = criteria["kind"] == "judgement"
     decided = criteria["trust"].isin(["llm", "mentor"]) & criteria["status"].isin(["pass", "fail"])
@@ -97,7 +97,7 @@ def code_review(frames: CohortFrames) -> Kpi:
 
 def benchmark(frames: CohortFrames) -> Kpi:
     """Share of benchmark pairs that met every benchmark criterion, verified."""
-    done = ran(frames.evaluations)
+    done = frames.ran
     criteria = frames.criteria[frames.criteria["evaluation_id"].isin(done["id"])]
     on_benchmark = criteria["check_id"] == "benchmark"
     ok = (criteria["status"] == "pass") & (criteria["trust"] == "verified")

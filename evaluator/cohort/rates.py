@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluator.cohort.frames import CohortFrames
-from evaluator.cohort.pairs import READY, latest, pairs, ran
+from evaluator.cohort.pairs import READY
 
 #: Columns of :func:`attempts_until_pass`: first pass on attempt 1, 2, 3, 4 or later.
 ATTEMPT_BUCKETS = ("1", "2", "3", "4+")
@@ -30,19 +30,19 @@ def _rates(table: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def by_capstone(frames: CohortFrames) -> pd.DataFrame:
     """Per capstone: learners, completed, pass_rate, first-attempt rate, median attempts."""
-    return _rates(pairs(frames.evaluations), "capstone")
+    return _rates(frames.pairs, "capstone")
 
 
 def by_level(frames: CohortFrames) -> pd.DataFrame:
     """The same per programme level (a learner counts once per capstone of the level)."""
-    table = pairs(frames.evaluations)
+    table = frames.pairs
     return _rates(table[table["level"].notna()], "level")
 
 
 def by_criterion(frames: CohortFrames) -> pd.DataFrame:
     """Per capstone and criterion, on each learner's latest evaluation: passed, failed,
     undecided and the pass rate among decided ones."""
-    last = latest(frames.evaluations)[["id", "capstone"]]
+    last = frames.latest[["id", "capstone"]]
     rows = frames.criteria.merge(last, left_on="evaluation_id", right_on="id")
     counts = pd.crosstab([rows["capstone"], rows["criterion"]], rows["status"])
     for status in ("pass", "fail", "undecided"):
@@ -56,7 +56,7 @@ def by_criterion(frames: CohortFrames) -> pd.DataFrame:
 
 def attempts_until_pass(frames: CohortFrames) -> pd.DataFrame:
     """Per capstone: how many learners first passed on attempt 1, 2, 3, 4+, or not yet."""
-    table = pairs(frames.evaluations)
+    table = frames.pairs
     first = table["first_ready_attempt"]
     bucket = (
         first.astype("float64")
@@ -71,7 +71,7 @@ def attempts_until_pass(frames: CohortFrames) -> pd.DataFrame:
 def trends(frames: CohortFrames, freq: str = "W-MON") -> pd.DataFrame:
     """Per cohort and week (weeks start on Monday): evaluations, active learners, the share
     of evaluations that were graduation-ready, pairs completed that week and in total."""
-    done = ran(frames.evaluations).assign(cohort=lambda d: d["cohort"].fillna("-"))
+    done = frames.ran.assign(cohort=lambda d: d["cohort"].fillna("-"))
     if done.empty:
         return pd.DataFrame(
             columns=["cohort", "week", "evaluations", "learners", "ready_share", "completed",
@@ -82,7 +82,7 @@ def trends(frames: CohortFrames, freq: str = "W-MON") -> pd.DataFrame:
     out = done.groupby(["cohort", "week"]).agg(
         evaluations=("id", "size"), learners=("learner", "nunique"), ready_share=("ready", "mean")
     )
-    table = pairs(frames.evaluations).assign(cohort=lambda d: d["cohort"].fillna("-"))
+    table = frames.pairs.assign(cohort=lambda d: d["cohort"].fillna("-"))
     table = table[table["completed"]]
     done_week = table["ready_at"].dt.tz_convert(None).dt.to_period(freq).dt.start_time
     completed = table.assign(week=done_week).groupby(["cohort", "week"]).size()

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from evaluator.cohort.frames import CohortFrames
-from evaluator.cohort.pairs import pairs, ran
 from evaluator.model.criteria import GraduationVerdict
 
 NOT_YET = GraduationVerdict.NOT_YET.value
@@ -28,8 +27,8 @@ def at_risk(frames: CohortFrames, now: datetime, rules: RiskRules | None = None)
     """One row per learner at risk: learner, cohort, last_at, idle_days, repeated_fails
     (capstones failed ``rules.fails`` times or more, not completed), idle (bool)."""
     rules = rules or RiskRules()
-    done = ran(frames.evaluations)
-    table = pairs(frames.evaluations)
+    done = frames.ran
+    table = frames.pairs
     fails = done[done["verdict"] == NOT_YET].groupby(["learner", "capstone"]).size().rename("fails")
     table = table.join(fails, on=["learner", "capstone"]).fillna({"fails": 0})
     open_pairs = table[~table["completed"]]

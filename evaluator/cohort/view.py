@@ -11,7 +11,6 @@ from evaluator.cohort import agreement, benchmarks, graduation, kpis, rates, ris
 from evaluator.cohort.export import lms_rows
 from evaluator.cohort.frames import CohortFrames
 from evaluator.cohort.kpis import Kpi
-from evaluator.cohort.pairs import ran
 from evaluator.cohort.similarity import SimilarPair
 from evaluator.rubrics.model import LevelsFile
 
@@ -63,7 +62,7 @@ def build_view(
     risk_rules: risk.RiskRules | None = None,
 ) -> CohortView:
     """Compute every table of the dashboard."""
-    done = ran(frames.evaluations)
+    done = frames.ran
     risk_rules = risk_rules or risk.RiskRules()
     return CohortView(
         cohort=cohort,
