@@ -32,7 +32,12 @@ def lms_rows(frames: CohortFrames) -> pd.DataFrame:
             "level": shown["level"].fillna(""),
             "verdict": shown["verdict"],
             "score": (shown["score"] * 100).round(1),
-            "date": shown["started_at"].dt.strftime("%Y-%m-%d"),
+            # numpy's day precision formats 100k dates at once; strftime goes row by row
+            "date": shown["started_at"]
+            .dt.tz_convert(None)
+            .to_numpy()
+            .astype("datetime64[D]")
+            .astype(str),
             "attempts": shown["attempts"],
         }
     ).reset_index(drop=True)[LMS_COLUMNS]

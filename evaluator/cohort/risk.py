@@ -23,6 +23,18 @@ class RiskRules:
     """Days since the learner's last evaluation, past which unfinished work is at risk."""
 
 
+def _joined(rows: pd.DataFrame) -> pd.Series:
+    """learner -> their capstones in ``rows``, comma-joined (one pass: many learners)."""
+    joined: dict[str, list[str]] = {}
+    learners, capstones = (
+        rows["learner"].to_numpy(dtype=object),
+        rows["capstone"].to_numpy(dtype=object),
+    )
+    for learner, capstone in zip(learners, capstones, strict=True):
+        joined.setdefault(learner, []).append(capstone)
+    return pd.Series({learner: ", ".join(names) for learner, names in joined.items()}, dtype=object)
+
+
 def at_risk(frames: CohortFrames, now: datetime, rules: RiskRules | None = None) -> pd.DataFrame:
     """One row per learner at risk: learner, cohort, last_at, idle_days, repeated_fails
     (capstones failed ``rules.fails`` times or more, not completed), idle (bool)."""
@@ -33,7 +45,7 @@ def at_risk(frames: CohortFrames, now: datetime, rules: RiskRules | None = None)
     table = table.join(fails, on=["learner", "capstone"]).fillna({"fails": 0})
     open_pairs = table[~table["completed"]]
     stuck = open_pairs[open_pairs["fails"] >= rules.fails]
-    repeated = stuck.groupby("learner")["capstone"].agg(lambda s: ", ".join(sorted(s)))
+    repeated = _joined(stuck.sort_values(["learner", "capstone"]))
     last = done.groupby("learner").agg(last_at=("started_at", "max"), cohort=("cohort", "last"))
     unfinished = set(open_pairs["learner"])
     cutoff = pd.Timestamp(now - timedelta(days=rules.idle_days))

@@ -79,7 +79,7 @@ def build_view(
         benchmarks=benchmarks.distributions(frames),
         trends=rates.trends(frames),
         at_risk=risk.at_risk(frames, now, risk_rules),
-        graduation=graduation.standings(frames.evaluations, levels),
+        graduation=graduation.standings(frames.pairs, levels),
         agreement=agreement.agreement(frames),
         lms=lms_rows(frames),
         similarity=similarity,

@@ -113,7 +113,7 @@ def test_at_risk_learners(cohort: Cohort, frames: CohortFrames) -> None:
 
 def test_graduation_per_level(cohort: Cohort, frames: CohortFrames) -> None:
     expected = expected_graduation(cohort)
-    table = graduation.standings(frames.evaluations, LEVELS)
+    table = graduation.standings(frames.pairs, LEVELS)
     found = {(r.learner, r.level): bool(r.graduated) for r in table.itertuples()}
     assert found == expected
     assert any(expected.values()) and not all(expected.values())
