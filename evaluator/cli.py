@@ -369,6 +369,33 @@ def benchmark_list() -> None:
 
 # --- end of benchmarks -------------------------------------------------------------------------
 
+# --- GitHub delivery and the job queue (evaluator/github, evaluator/server, evaluator/queue) ---
+_LOG_FORMAT = click.option(
+    "--log-format", type=click.Choice(["json", "text"]), default="json", show_default=True,
+    help="Log lines as JSON objects (for a log collector) or text.",
+)  # fmt: skip
+
+
+@cli.command()
+@click.option(
+    "--workers", type=click.IntRange(1, 64),
+    help="Evaluations run at once [default: CAPSTONE_EVAL_WORKERS or 1].",
+)  # fmt: skip
+@_LOG_FORMAT
+@click.option("-v", "--verbose", is_flag=True, help="Log every step of every job.")
+def worker(workers: int | None, log_format: str, verbose: bool) -> None:
+    """Run queued evaluations (GitHub App, batch) until SIGINT or SIGTERM.
+
+    The queue is CAPSTONE_EVAL_QUEUE_URL (redis://... for workers on many machines),
+    else a SQLite file in the evaluator's data folder.
+    """
+    from evaluator.commands import worker as command
+
+    _exit(command.run, _config(), workers=workers, log_format=log_format, verbose=verbose)
+
+
+# --- end of GitHub delivery and the job queue ---------------------------------------------------
+
 
 def _exit(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
     try:

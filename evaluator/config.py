@@ -13,6 +13,8 @@ from pathlib import Path
 
 from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
 from evaluator.errors import ConfigError
+from evaluator.github.config import GitHubConfig, load_github_config
+from evaluator.queue.config import QueueConfig, load_queue_config
 
 GIB = 1024**3
 MIB = 1024**2
@@ -86,6 +88,10 @@ class EvaluatorConfig:
     """Kaggle API credentials (KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json); None: CSV exports."""
     kaggle_api_url: str = KAGGLE_API
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    """The job queue of ``serve`` and ``worker`` (CAPSTONE_EVAL_QUEUE_URL, ...)."""
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    """The GitHub App and Action (GITHUB_APP_ID, GITHUB_WEBHOOK_SECRET, ...)."""
     database_url: str | None = None
     """SQLAlchemy URL of the results store (CAPSTONE_EVAL_DATABASE_URL), e.g.
     ``postgresql://user@host/db``; None: the SQLite file ``results_path``."""
@@ -170,5 +176,7 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         else base.data_dir,
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
+        queue=load_queue_config(env),
+        github=load_github_config(env),
         database_url=env.get("CAPSTONE_EVAL_DATABASE_URL") or None,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
@@ -39,6 +39,9 @@ class Source:
 
     location: str
     ref: str | None = None
+    git_config: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
+    """git settings for fetching (e.g. an authorization header), passed to git through
+    its environment: never on a command line other users can read, never in the URL."""
 
     @property
     def is_url(self) -> bool:
@@ -79,10 +82,24 @@ def check_ref(ref: str) -> None:
         )
 
 
+def git_env(source: Source) -> dict[str, str]:
+    """The environment of git commands that fetch ``source``: the safe settings plus the
+    source's own (``GIT_CONFIG_COUNT`` entries after any already there)."""
+    env = dict(SAFE_GIT_ENV)
+    start = int(env.get("GIT_CONFIG_COUNT", "0"))
+    for index, (key, value) in enumerate(source.git_config, start=start):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    if source.git_config:
+        env["GIT_CONFIG_COUNT"] = str(start + len(source.git_config))
+    return env
+
+
 def _clone(source: Source, dest: Path) -> FetchedSource:
     ref = source.ref
     if ref is not None:
         check_ref(ref)
+    env = git_env(source)
     try:
         # The options are the evaluator's own (built above, ref validated), so
         # GitPython's guard against caller-supplied --config is safe to lift.
@@ -90,17 +107,17 @@ def _clone(source: Source, dest: Path) -> FetchedSource:
             source.location,
             dest,
             multi_options=clone_options(ref),
-            env=SAFE_GIT_ENV,
+            env=env,
             allow_unsafe_options=True,
         )
         if ref and _SHA.match(ref):
             # A commit cannot be named by --branch; fetch it by id (servers that
             # allow it), falling back to a full fetch of the default branch history.
             try:
-                repo.git.fetch("--depth=1", "origin", ref, env=SAFE_GIT_ENV)
+                repo.git.fetch("--depth=1", "origin", ref, env=env)
             except git.GitCommandError:
-                repo.git.fetch("--unshallow", "origin", env=SAFE_GIT_ENV)
-            repo.git.checkout("--detach", ref, env=SAFE_GIT_ENV)
+                repo.git.fetch("--unshallow", "origin", env=env)
+            repo.git.checkout("--detach", ref, env=env)
         commit = repo.head.commit.hexsha
     except git.GitCommandError as exc:
         reason = _git_error_text(exc)

@@ -123,6 +123,19 @@ def copy_workspace(tree: Path, dest: Path, limits: WorkspaceLimits) -> Workspace
     )
 
 
+def workspace_files(root: Path) -> list[str]:
+    """Relative POSIX paths of the regular files of a workspace (no symlinks, no .git)."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        base = Path(folder)
+        for name in sorted(files):
+            path = base / name
+            if path.is_file() and not path.is_symlink():
+                found.append(path.relative_to(root).as_posix())
+    return found
+
+
 def workspace_check(workspace: Workspace) -> CheckResult:
     """The ``workspace`` check: what was copied and what was left out, and why."""
     findings = [

@@ -7,14 +7,13 @@ so the decision itself stays pure and is tested without a file system.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from evaluator.intake.workspace import SKIPPED_DIRS
+from evaluator.intake.workspace import workspace_files
 from evaluator.rubrics.model import FileRule, PatternRule, PresenceCriterion, Rubric
 
 #: Files larger than this are not searched (data, weights); executed notebooks with
@@ -86,19 +85,6 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             out.append(re.escape(pattern[i]))
             i += 1
     return re.compile("".join(out) + r"\Z")
-
-
-def workspace_files(root: Path) -> list[str]:
-    """Relative POSIX paths of the regular files of a workspace (no symlinks, no .git)."""
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-        base = Path(folder)
-        for name in sorted(files):
-            path = base / name
-            if path.is_file() and not path.is_symlink():
-                found.append(path.relative_to(root).as_posix())
-    return found
 
 
 def _matching(files: list[str], glob: str) -> list[str]:

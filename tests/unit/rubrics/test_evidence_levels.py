@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.rubrics.evidence import gather_presence, glob_regex, workspace_files
+from evaluator.intake.workspace import workspace_files
+from evaluator.rubrics.evidence import gather_presence, glob_regex
 from evaluator.rubrics.levels import graduation, level_standing
 from evaluator.rubrics.model import Level, LevelsFile
 from tests.factories import rubric

@@ -1,0 +1,1 @@
+"""GitHub delivery: the Action entry point, the App's worker-side publishing, REST helpers."""

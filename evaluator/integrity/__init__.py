@@ -1,0 +1,1 @@
+"""Integrity of the evidence: static scans of learner code and the ``integrity`` check."""

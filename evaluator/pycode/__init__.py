@@ -1,0 +1,1 @@
+"""What learner Python code says, read from its syntax tree; it is never imported or run."""

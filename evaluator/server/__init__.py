@@ -1,0 +1,1 @@
+"""The GitHub App's webhook endpoint (ASGI): verify, queue, answer 202."""
