@@ -289,6 +289,47 @@ def cohort_report(
           now=datetime.now(UTC))  # fmt: skip
 
 
+@cli.command()
+@click.argument("roster", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--workers", type=click.IntRange(1, 64),
+    help="Evaluations at once [default: what the cores and memory hold for the sandbox limits].",
+)  # fmt: skip
+@click.option(
+    "--no-local-workers", is_flag=True,
+    help="Only queue the jobs and follow them: `capstone-eval worker` processes elsewhere "
+    "(CAPSTONE_EVAL_QUEUE_URL=redis://...) run them.",
+)  # fmt: skip
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path),
+    help="Also write each learner's reports to OUT/<learner>/<capstone>/.",
+)  # fmt: skip
+@_LANG
+@click.option(
+    "--timeout", "timeout_s", type=click.FloatRange(min=1), default=24 * 3600.0,
+    help="Stop following after this many seconds (the jobs stay queued).",
+)  # fmt: skip
+def batch(
+    roster: Path,
+    workers: int | None,
+    no_local_workers: bool,
+    out: Path | None,
+    lang: str,
+    timeout_s: float,
+) -> None:
+    """Evaluate every line of ROSTER (CSV: learner, repo, ref, capstone[, cohort]) in parallel.
+
+    The roster is checked first; lines already evaluated at their current commit are
+    skipped, so running it again resumes. Results go to the results store.
+    Exit status: 0 every line evaluated, 1 some could not be, 2 bad roster or setup.
+    """
+    from evaluator.commands import batch as command
+
+    _exit(command.run, _config(), os.environ, roster, workers=workers,
+          local_workers=not no_local_workers, out=out, lang=lang,
+          timeout_s=timeout_s)  # fmt: skip
+
+
 # --- end of cohorts ----------------------------------------------------------------------------
 
 # --- benchmarks: hidden-label benchmarks and their data (evaluator/benchmarks) ---------------

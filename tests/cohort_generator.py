@@ -128,7 +128,7 @@ def rows(evaluations: list[Evaluation]) -> tuple[list[dict[str, Any]], ...]:
              "level": CAPSTONES[e.capstone][0], "attempt": e.attempt,
              "check_verdict": "pass" if e.ran else "error", "verdict": e.verdict,
              "score": 0.8 if e.verdict == "graduation-ready" else 0.4, "started_at": e.at,
-             "commit": f"{e.id:040x}", "llm_cost_usd": 0.01}
+             "commit_sha": f"{e.id:040x}", "llm_cost_usd": 0.01}
         )  # fmt: skip
         if not e.ran:
             continue
@@ -357,7 +357,7 @@ def records(cohort: Cohort) -> list[Any]:
             "run_key": key, "learner": row["learner"], "cohort": row["cohort"],
             "capstone": row["capstone"], "level": row["level"], "source_kind": "git",
             "source_location": f"https://example.org/{row['learner']}/{row['capstone']}",
-            "ref": None, "commit": row["commit"], "check_verdict": row["check_verdict"],
+            "ref": None, "commit_sha": row["commit_sha"], "check_verdict": row["check_verdict"],
             "verdict": row["verdict"], "score": row["score"], "min_score": 0.6,
             "started_at": row["started_at"], "finished_at": row["started_at"], "total_s": 30.0,
             "phases": {}, "llm_model": None, "llm_tokens": None,

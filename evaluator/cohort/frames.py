@@ -6,7 +6,7 @@ generated cohort. Columns:
 - ``evaluations``: id, learner, cohort, capstone, level, attempt (1.. for evaluations
   that ran, in start order per learner and capstone; NA when the evaluation could
   not run), check_verdict, verdict (graduation verdict, or the check verdict without
-  a rubric), score, started_at (UTC), commit, llm_cost_usd.
+  a rubric), score, started_at (UTC), commit_sha, llm_cost_usd.
 - ``criteria``: evaluation_id, criterion, kind, check_id, must_pass, status, level, trust.
 - ``metrics``: evaluation_id, check_id, name, value (numeric check metrics).
 - ``overrides``: evaluation_id, criterion, kind, evaluator_level, evaluator_trust,
@@ -24,7 +24,7 @@ import pandas as pd
 
 EVALUATION_COLUMNS = (
     "id", "learner", "cohort", "capstone", "level", "attempt", "check_verdict",
-    "verdict", "score", "started_at", "commit", "llm_cost_usd",
+    "verdict", "score", "started_at", "commit_sha", "llm_cost_usd",
 )  # fmt: skip
 CRITERION_COLUMNS = (
     "evaluation_id", "criterion", "kind", "check_id", "must_pass", "status", "level", "trust",

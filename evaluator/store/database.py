@@ -288,7 +288,7 @@ class Store:
         query = sa.select(sa.func.count()).where(
             table.c.learner == learner,
             table.c.capstone.is_(None) if capstone is None else table.c.capstone == capstone,
-            table.c.commit == commit,
+            table.c.commit_sha == commit,
             table.c.check_verdict != "error",
         )
         with self.engine.connect() as conn:

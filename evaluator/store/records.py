@@ -172,7 +172,7 @@ def record_of(
         "source_kind": report.source.kind,
         "source_location": report.source.location,
         "ref": report.source.ref,
-        "commit": report.source.commit,
+        "commit_sha": report.source.commit,
         "check_verdict": report.verdict.value,
         "verdict": decision.verdict.value if decision else report.verdict.value,
         "score": decision.score if decision else None,

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("source_kind", sa.String(10), nullable=False),
         sa.Column("source_location", sa.Text, nullable=False),
         sa.Column("ref", sa.String(250), nullable=True),
-        sa.Column("commit", sa.String(64), nullable=True, index=True),
+        sa.Column("commit_sha", sa.String(64), nullable=True, index=True),
         sa.Column("check_verdict", sa.String(16), nullable=False),
         sa.Column("verdict", sa.String(32), nullable=False, index=True),
         sa.Column("score", sa.Float, nullable=True),

@@ -1,0 +1,221 @@
+"""``capstone-eval batch ROSTER.csv``: evaluate a cohort on the job queue, in parallel.
+
+The roster is validated first (every problem listed, nothing run). Lines already
+evaluated at their current commit are skipped. The rest become jobs on the job
+queue with the ``store`` target; local worker processes (``capstone-eval worker``)
+run them unless ``--no-local-workers`` says workers elsewhere take them (Redis).
+The batch follows the job records and shows done, running, failed and the ETA.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO
+
+import click
+import git
+
+from evaluator.cohort.batch import default_workers, failed, job_id, progress_line, status
+from evaluator.cohort.roster import RosterEntry, read_roster
+from evaluator.config import EvaluatorConfig
+from evaluator.intake.source import SAFE_GIT_CONFIG, SAFE_GIT_ENV, Source
+from evaluator.proc import run as run_process
+from evaluator.queue.jobqueue import JobQueue
+from evaluator.queue.model import Job, JobRecord, JobSource, ResultTarget
+from evaluator.reporting.files import REPORT_JSON, try_read_report
+from evaluator.rubrics.loader import rubric_paths, rubrics_dir
+from evaluator.store import Store, open_store
+
+_SHA40 = re.compile(r"^[0-9a-f]{40}$")
+
+
+def remote_commit(entry: RosterEntry, timeout_s: float = 30.0) -> str | None:
+    """The commit a roster line names now, without cloning; None when unknown.
+
+    A git URL is asked with ``git ls-remote`` (the clone's safe settings, no hooks, no
+    prompts); a local folder is read directly, and one with uncommitted changes has no
+    commit to compare (it is always evaluated again).
+    """
+    if entry.ref and _SHA40.match(entry.ref):
+        return entry.ref
+    if not Source(location=entry.repo).is_url:
+        try:
+            repo = git.Repo(entry.repo, search_parent_directories=False)
+            return None if repo.is_dirty(untracked_files=True) else repo.head.commit.hexsha
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+            return None
+    settings = [arg for setting in SAFE_GIT_CONFIG for arg in ("-c", setting)]
+    argv = ["git", *settings, "ls-remote", entry.repo, entry.ref or "HEAD"]
+    try:
+        done = run_process(argv, env={**os.environ, **SAFE_GIT_ENV}, check=False, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return None
+    lines = [line.split() for line in done.stdout.splitlines() if line.strip()]
+    return lines[0][0] if done.returncode == 0 and lines and _SHA40.match(lines[0][0]) else None
+
+
+def _submit(
+    queue: JobQueue, entry: RosterEntry, commit: str | None, out: Path | None, lang: str
+) -> str:
+    """Queue the line's job, or find it queued already; a finished one gets a fresh id."""
+    options: dict[str, str | None] = {"learner": entry.learner, "cohort": entry.cohort}
+    if out is not None:
+        options["out"] = str(out.resolve())
+    for retry in range(1000):
+        job = Job(
+            id=job_id(entry, commit, retry),
+            source=JobSource(location=entry.repo, ref=entry.ref, capstone=entry.capstone),
+            target=ResultTarget(kind="store", options=options),
+            lang="nl" if lang == "nl" else "en",
+            labels={"learner": entry.learner, "capstone": entry.capstone, "via": "batch"},
+        )
+        submitted = queue.submit(job)
+        if submitted.created or not submitted.record.finished:
+            return job.id
+    raise RuntimeError("no free job id")  # 1000 re-runs of one line: not reached in practice
+
+
+def _plan(
+    store: Store, entries: list[RosterEntry]
+) -> tuple[list[tuple[RosterEntry, str | None]], int]:
+    """(line, commit) pairs to evaluate, and how many lines are evaluated already."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        commits = list(pool.map(remote_commit, entries))
+    todo = [
+        (entry, commit)
+        for entry, commit in zip(entries, commits, strict=True)
+        if commit is None
+        or not store.evaluated(learner=entry.learner, capstone=entry.capstone, commit=commit)
+    ]
+    return todo, len(entries) - len(todo)
+
+
+def _start_workers(count: int, env: Mapping[str, str], log: IO[str]) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-m", "evaluator", "worker", "--workers", str(count)]
+    return subprocess.Popen(argv, env=dict(env), stdout=log, stderr=log)
+
+
+def _stop_workers(process: subprocess.Popen[bytes], *, now: bool) -> None:
+    """SIGINT lets running evaluations finish; SIGTERM puts them back on the queue."""
+    process.send_signal(signal.SIGTERM if now else signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class _Display:
+    """One live line on a terminal; a line per change (at most every 10 s) otherwise."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.last, self.shown_at = "", 0.0
+
+    def show(self, line: str, *, changed: bool) -> None:
+        if self.live:
+            click.echo(f"\r\033[K{line}", err=True, nl=False)
+        elif changed or time.monotonic() - self.shown_at > 10:
+            click.echo(line, err=True)
+        self.shown_at = time.monotonic() if changed or not self.live else self.shown_at
+
+    def end(self) -> None:
+        if self.live:
+            click.echo("", err=True)
+
+
+def _follow(
+    queue: JobQueue, ids: list[str], *, total: int, skipped: int, timeout_s: float
+) -> list[JobRecord]:
+    display, began, last = _Display(), time.monotonic(), None
+    while True:
+        records = [r for r in (queue.get(i) for i in ids) if r is not None]
+        state = status(records, total=total, skipped=skipped)
+        counts = (state.done, state.failed, state.running)
+        display.show(progress_line(state, time.monotonic() - began), changed=counts != last)
+        last = counts
+        if state.finished or time.monotonic() - began > timeout_s:
+            display.end()
+            return records
+        time.sleep(0.5)
+
+
+def _report_error(record: JobRecord) -> str | None:
+    """Why an evaluation could not run, as its report says."""
+    if record.report_dir is None:
+        return None
+    report = try_read_report(Path(record.report_dir) / REPORT_JSON)
+    return report.error if report is not None else None
+
+
+def _summary(entries: dict[str, RosterEntry], records: list[JobRecord]) -> int:
+    """Print each line that could not be evaluated; return how many."""
+    bad = [r for r in records if failed(r) or not r.finished]
+    for record in sorted(bad, key=lambda r: entries[r.job.id].line):
+        entry = entries[record.job.id]
+        why = record.error or _report_error(record) or "the evaluation could not run"
+        where = f" (report: {record.report_dir})" if record.report_dir else ""
+        click.echo(f"line {entry.line}: {entry.learner} {entry.capstone}: {why}{where}")
+    return len(bad)
+
+
+def run(
+    config: EvaluatorConfig,
+    env: Mapping[str, str],
+    roster: Path,
+    *,
+    workers: int | None,
+    local_workers: bool,
+    out: Path | None,
+    lang: str,
+    timeout_s: float,
+) -> int:
+    """Run the batch; exit 0 when every line was evaluated, 1 when some could not be."""
+    entries = read_roster(roster, [p.stem for p in rubric_paths(rubrics_dir())])
+    store = open_store(config.store_url)
+    click.echo(f"{len(entries)} roster lines; checking which are evaluated already", err=True)
+    todo, skipped = _plan(store, entries)
+    queue = JobQueue.open(config)
+    ids = {_submit(queue, entry, commit, out, lang): entry for entry, commit in todo}
+    count = workers or default_workers(os.cpu_count() or 1, _memory_bytes(), config.limits)
+    click.echo(
+        f"{len(ids)} to evaluate, {skipped} already evaluated; queue {queue.where}", err=True
+    )
+    log_path = config.data_dir.parent / "batch-worker.log"
+    with ExitStack() as stack:
+        process = None
+        if local_workers and ids:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            log = stack.enter_context(log_path.open("a", encoding="utf-8"))
+            process = _start_workers(count, env, log)
+            click.echo(f"{count} local workers (log: {log_path})", err=True)
+        try:
+            records = _follow(
+                queue, list(ids), total=len(entries), skipped=skipped, timeout_s=timeout_s
+            )
+        except KeyboardInterrupt:
+            if process is not None:
+                _stop_workers(process, now=True)
+            click.echo("interrupted: run the same command again to resume", err=True)
+            return 130
+        if process is not None:
+            _stop_workers(process, now=False)
+    bad = _summary(ids, records)
+    click.echo(f"{len(records) - bad} evaluated, {bad} could not be, {skipped} skipped")
+    return 1 if bad else 0
+
+
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 4 * 1024**3
