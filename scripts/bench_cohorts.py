@@ -1,10 +1,13 @@
 """Figures for the cohort features (prints them; asserts nothing).
 
     .venv/bin/python scripts/bench_cohorts.py [--evaluations 100000] [--postgres]
+                                              [--batch 12] [--skip-aggregation]
 
 - storing N generated evaluations (SQLite file; --postgres also a throw-away server)
 - reading them back as DataFrames, and aggregating them (every table of the dashboard)
 - rendering the dashboard (plots included) and its size, for N and for a 1,000-evaluation cohort
+- batch: the same roster of small repositories with 1 and with 2 workers (needs Docker and
+  the sandbox image); the machine's load average is printed with it
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' gener
 
 from evaluator.cohort.dashboard import render_dashboard, write_dashboard
 from evaluator.cohort.view import build_view
-from evaluator.store import open_store
+from evaluator.store.database import open_store
 from tests.cohort_generator import LEVELS, NOW, generate, records
 
 EVALUATIONS_PER_LEARNER = 5.25  # what the generator averages
@@ -49,8 +52,8 @@ def bench_store(url: str, label: str, evaluations: int) -> None:
     print(f"[{label}] stored {len(recs):,} evaluations in {stored:.1f} s "
           f"({len(recs) / stored:,.0f}/s)")  # fmt: skip
     read_s, frames = _timed(store.frames)
-    print(f"[{label}] read back as DataFrames: {read_s:.2f} s "
-          f"({len(frames.criteria):,} criterion rows, {len(frames.metrics):,} metric rows)")  # fmt: skip
+    rows = f"{len(frames.criteria):,} criterion rows, {len(frames.metrics):,} metric rows"
+    print(f"[{label}] read back as DataFrames: {read_s:.2f} s ({rows})")
     frames = frames.with_thresholds(cohort.frames().thresholds)
     view_s, view = _timed(
         lambda: build_view(frames, levels=LEVELS, cohort=None, now=NOW, similarity=[],
@@ -76,12 +79,65 @@ def bench_small_dashboard() -> None:
     print(f"[{len(cohort.evaluations):,} evaluations, 200 learners] {sizes}")
 
 
+SMALL_REPO = {
+    "capstone.yaml": "capstone: 1.1-file-organizer\nsource: [calc]\ntests: [tests]\n",
+    "calc/__init__.py": "def add(a, b):\n    return a + b\n",
+    "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+}
+
+
+def _batch_once(roster: Path, root: Path, workers: int) -> float:
+    import subprocess
+
+    env = {
+        **os.environ,
+        "CAPSTONE_EVAL_DATABASE_URL": f"sqlite:///{root / f'results-{workers}.sqlite'}",
+        "CAPSTONE_EVAL_QUEUE_URL": f"sqlite:///{root / f'queue-{workers}.db'}",
+        "CAPSTONE_EVAL_DATA": str(root / f"data-{workers}"),
+    }
+    argv = [sys.executable, "-m", "evaluator", "batch", str(roster), "--workers", str(workers)]
+    began = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - began
+    if done.returncode != 0:
+        print(done.stdout[-2000:], done.stderr[-2000:])
+    return seconds
+
+
+def bench_batch(repos: int) -> None:
+    from tests.conftest import make_git_repo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        lines = ["learner,repo,ref,capstone,cohort"]
+        for n in range(repos):
+            make_git_repo(root / f"repo{n}", {**SMALL_REPO, "calc/n.py": f"N = {n}\n"})
+            lines.append(f"learner{n},repo{n},,1.1,bench")
+        roster = root / "roster.csv"
+        roster.write_text("\n".join(lines) + "\n")
+        _batch_once(roster, root, 1)  # warm: the dependency layer and page cache
+        load = os.getloadavg()[0]
+        for name in ("one", "two"):
+            (root / name).mkdir()
+        one = _batch_once(roster, root / "one", 1)
+        two = _batch_once(roster, root / "two", 2)
+        print(f"[batch, {repos} small repositories] 1 worker {one:.1f} s, 2 workers {two:.1f} s: "
+              f"speed-up {one / two:.2f}x (target >= 1.8x; load average {load:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evaluations", type=int, default=100_000)
     parser.add_argument("--postgres", action="store_true", help="also on a throw-away server")
+    parser.add_argument("--batch", type=int, default=12, help="repositories (0: no batch)")
+    parser.add_argument("--skip-aggregation", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    if args.batch:
+        bench_batch(args.batch)
+    if args.skip_aggregation:
+        return
     bench_small_dashboard()
     with tempfile.TemporaryDirectory() as tmp:
         bench_store(f"sqlite:///{tmp}/results.sqlite", "sqlite", args.evaluations)

@@ -15,6 +15,8 @@ from evaluator.cohort.view import CohortView
 from evaluator.reporting.messages import messages
 
 DASHBOARD = "dashboard.html"
+#: Learner-level tables show this many rows on the page; the CSV beside it has them all.
+PAGE_ROWS = 300
 #: CSV file -> the view's table it exports.
 EXPORTS = {
     "lms-results.csv": "lms",
@@ -71,8 +73,17 @@ def render_dashboard(view: CohortView, lang: str = "en") -> str:
         "benchmarks": plots.benchmark_plot(view.benchmark_values, t),
         "trends": plots.trend_plot(view.trends, t),
     }
+    graduation = view.graduation[view.graduation["attempted"].astype(bool)]
+    tables = {
+        "graduation": graduation.head(PAGE_ROWS),
+        "graduation_total": len(graduation),
+        "at_risk": view.at_risk.head(PAGE_ROWS),
+        "at_risk_total": len(view.at_risk),
+    }
     template = _environment().get_template("dashboard.html.j2")
-    return template.render(v=view, t=t, lang=lang, figures=figures, exports=list(EXPORTS))
+    return template.render(
+        v=view, t=t, lang=lang, figures=figures, tables=tables, exports=list(EXPORTS)
+    )
 
 
 def write_dashboard(view: CohortView, out: Path, lang: str = "en") -> list[Path]:

@@ -33,7 +33,7 @@ from evaluator.queue.jobqueue import JobQueue
 from evaluator.queue.model import Job, JobRecord, JobSource, ResultTarget
 from evaluator.reporting.files import REPORT_JSON, try_read_report
 from evaluator.rubrics.loader import rubric_paths, rubrics_dir
-from evaluator.store import Store, open_store
+from evaluator.store.database import Store, open_store
 
 _SHA40 = re.compile(r"^[0-9a-f]{40}$")
 

@@ -12,7 +12,7 @@ from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError, UsageError
 from evaluator.reporting.files import REPORT_JSON, REPORT_PREVIOUS
 from evaluator.rubrics.loader import rubric_paths, rubrics_dir
-from evaluator.store import open_store
+from evaluator.store.database import open_store
 from evaluator.store.identity import learner_from_source
 from evaluator.store.records import Membership, parse_report
 from evaluator.store.save import save_report

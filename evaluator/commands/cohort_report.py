@@ -18,7 +18,7 @@ from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
 from evaluator.progress import Progress
 from evaluator.rubrics.loader import LEVELS_FILE, load_all, load_levels, rubrics_dir
-from evaluator.store import Store, open_store
+from evaluator.store.database import Store, open_store
 from evaluator.store.sources import archive_sources, read_sources
 
 

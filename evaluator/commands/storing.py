@@ -11,9 +11,7 @@ import click
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import EvaluatorError
 from evaluator.model.report import Report
-from evaluator.store import open_store
 from evaluator.store.records import Membership
-from evaluator.store.save import save_report
 from evaluator.store.sources import SourceArchive, archive_sources
 
 
@@ -35,6 +33,9 @@ def store_evaluation(
     written: Path,
 ) -> None:
     """Store the evaluation; on failure say so and how to store it later (the files stay)."""
+    from evaluator.store.database import open_store  # SQLAlchemy and Alembic: loaded when storing
+    from evaluator.store.save import save_report
+
     text = report.model_dump_json(indent=2) + "\n"
     try:
         store = open_store(config.store_url)

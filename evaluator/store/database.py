@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -18,20 +18,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from evaluator.cohort.frames import (
-    CRITERION_COLUMNS,
-    EVALUATION_COLUMNS,
-    METRIC_COLUMNS,
-    OVERRIDE_COLUMNS,
-    THRESHOLD_COLUMNS,
-    CohortFrames,
-    empty,
-    normalise,
-)
 from evaluator.errors import ConfigError
 from evaluator.store import schema
 from evaluator.store.records import EvaluationRecord, ran
 from evaluator.store.sources import SourceArchive
+
+if TYPE_CHECKING:  # pandas loads in a second: only the cohort views need it
+    import pandas as pd
+
+    from evaluator.cohort.frames import CohortFrames
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _CHILDREN = (schema.criteria, schema.checks, schema.metrics)
@@ -77,6 +72,7 @@ def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (nothing to do when it is there already)."""
     config = _alembic_config()
     head = ScriptDirectory.from_config(config).get_current_head()
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are noise here
     with _migration_lock(engine) as conn:
         if MigrationContext.configure(conn).get_current_revision() == head:
             return
@@ -101,8 +97,17 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+_OPEN: dict[str, Store] = {}
+
+
 def open_store(url: str) -> Store:
-    """The store at ``url`` (a SQLAlchemy URL), created and migrated as needed."""
+    """The store at ``url`` (a SQLAlchemy URL), created and migrated as needed.
+
+    A process opens each URL once (a batch worker stores many evaluations): the
+    engine's connection pool is reused and the schema is checked only then.
+    """
+    if url in _OPEN:
+        return _OPEN[url]
     try:
         engine = _engine(url)
         migrate(engine)
@@ -112,7 +117,8 @@ def open_store(url: str) -> Store:
             f"cannot open the results store {shown}: {str(exc).splitlines()[0]}",
             hint="check CAPSTONE_EVAL_DATABASE_URL (or unset it for the SQLite default)",
         ) from None
-    return Store(engine)
+    store = _OPEN[url] = Store(engine)
+    return store
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,6 +323,17 @@ class Store:
 
     def frames(self, cohort: str | None = None) -> CohortFrames:
         """The cohort's evaluations and their criteria, metrics and overrides as DataFrames."""
+        from evaluator.cohort.frames import (
+            CRITERION_COLUMNS,
+            EVALUATION_COLUMNS,
+            METRIC_COLUMNS,
+            OVERRIDE_COLUMNS,
+            THRESHOLD_COLUMNS,
+            CohortFrames,
+            empty,
+            normalise,
+        )
+
         ev = schema.evaluations
         in_cohort = sa.select(ev.c.id).where(ev.c.cohort == cohort)
         with self.engine.connect() as conn:
@@ -348,6 +365,10 @@ class Store:
     def _read(
         conn: Connection, table: sa.Table, columns: tuple[str, ...], where: Any
     ) -> pd.DataFrame:
+        import pandas as pd
+
+        from evaluator.cohort.frames import empty
+
         query = sa.select(*(_raw(conn, table.c[name]) for name in columns))
         if where is not None:
             query = query.where(where)

@@ -21,7 +21,7 @@ from evaluator.model.report import Report
 from evaluator.queue.model import Job
 from evaluator.queue.sinks import parse_options
 from evaluator.reporting.files import REPORT_JSON, write_reports
-from evaluator.store import open_store
+from evaluator.store.database import open_store
 from evaluator.store.records import Membership
 from evaluator.store.save import save_report
 from evaluator.store.sources import SourceArchive, archive_sources

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.store import open_store
+from evaluator.store.database import open_store
 from evaluator.store.sources import MAX_FILE_BYTES, read_sources
 from tests.conftest import REPO_ROOT
 from tests.integration.test_cli import cli

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.store import open_store
+from evaluator.store.database import open_store
 from tests.conftest import make_git_repo
 from tests.integration.test_cli import cli
 

@@ -115,7 +115,7 @@ class TestWithEngine:
         assert "Discussed &lt;live&gt;" in (out / "report.html").read_text()
 
         # Both evaluations, their sources and the three overrides are in the results store.
-        from evaluator.store import open_store
+        from evaluator.store.database import open_store
 
         kept = open_store(store["CAPSTONE_EVAL_DATABASE_URL"])
         frames = kept.frames("demo")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.store import open_store
+from evaluator.store.database import open_store
 from evaluator.store.sources import archive_sources
 from tests.cohort_generator import generate, records
 from tests.conftest import write_tree

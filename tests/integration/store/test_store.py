@@ -13,7 +13,8 @@ from evaluator.errors import ConfigError
 from evaluator.model.criteria import Override
 from evaluator.model.report import Report, SourceInfo, Timings, Verdict
 from evaluator.rubrics.apply import record_override
-from evaluator.store import Membership, open_store
+from evaluator.store.database import open_store
+from evaluator.store.records import Membership
 from evaluator.store.save import save_report
 from evaluator.store.sources import archive_sources, read_sources
 from tests.samples import full_report, no_rubric_report
