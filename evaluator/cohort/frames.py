@@ -7,8 +7,9 @@ generated cohort. Columns:
   that ran, in start order per learner and capstone; NA when the evaluation could
   not run), check_verdict, verdict (graduation verdict, or the check verdict without
   a rubric), score, started_at (UTC), commit_sha, llm_cost_usd.
-- ``criteria``: evaluation_id, criterion, kind, check_id, must_pass, status, level, trust.
-- ``metrics``: evaluation_id, check_id, name, value (numeric check metrics).
+- ``criteria``: evaluation_id, criterion, kind, check_id, status, trust.
+- ``metrics``: evaluation_id, check_id, name, value (numeric check metrics; the dashboard
+  reads only the benchmark check's).
 - ``overrides``: evaluation_id, criterion, kind, evaluator_level, evaluator_trust,
   mentor_level, at.
 - ``thresholds`` (from the rubric files, not the store): capstone, criterion, check_id,
@@ -26,9 +27,7 @@ EVALUATION_COLUMNS = (
     "id", "learner", "cohort", "capstone", "level", "attempt", "check_verdict",
     "verdict", "score", "started_at", "commit_sha", "llm_cost_usd",
 )  # fmt: skip
-CRITERION_COLUMNS = (
-    "evaluation_id", "criterion", "kind", "check_id", "must_pass", "status", "level", "trust",
-)  # fmt: skip
+CRITERION_COLUMNS = ("evaluation_id", "criterion", "kind", "check_id", "status", "trust")
 METRIC_COLUMNS = ("evaluation_id", "check_id", "name", "value")
 OVERRIDE_COLUMNS = (
     "evaluation_id", "criterion", "kind", "evaluator_level", "evaluator_trust",
@@ -100,7 +99,6 @@ def normalise(frames: CohortFrames) -> CohortFrames:
     evaluations["attempt"] = evaluations["attempt"].astype("Int64")
     evaluations["score"] = evaluations["score"].astype("float64")
     criteria = _categorical(frames.criteria, _CATEGORIES["criteria"])
-    criteria["level"] = criteria["level"].astype("Int64")
     overrides = frames.overrides.copy()
     overrides["at"] = pd.to_datetime(overrides["at"], utc=True, format="ISO8601")
     metrics = frames.metrics.copy()

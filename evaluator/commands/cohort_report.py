@@ -86,7 +86,9 @@ def run(
     progress = Progress()
     store = open_store(config.store_url)
     progress("reading the results store")
-    frames = store.frames(cohort).with_thresholds(rubric_thresholds(load_all(rubrics_dir())))
+    frames = store.frames(cohort, metric_checks=("benchmark",)).with_thresholds(
+        rubric_thresholds(load_all(rubrics_dir()))
+    )
     if cohort is not None and frames.evaluations.empty:
         raise UsageError(
             f"no evaluations of cohort {cohort!r} in the results store",

@@ -321,57 +321,50 @@ class Store:
                 found.update({ident: bytes(data) for ident, data in conn.execute(query)})
         return found
 
-    def frames(self, cohort: str | None = None) -> CohortFrames:
-        """The cohort's evaluations and their criteria, metrics and overrides as DataFrames."""
-        from evaluator.cohort.frames import (
-            CRITERION_COLUMNS,
-            EVALUATION_COLUMNS,
-            METRIC_COLUMNS,
-            OVERRIDE_COLUMNS,
-            THRESHOLD_COLUMNS,
-            CohortFrames,
-            empty,
-            normalise,
-        )
+    def frames(
+        self, cohort: str | None = None, *, metric_checks: tuple[str, ...] | None = None
+    ) -> CohortFrames:
+        """The cohort's evaluations and their criteria, metrics and overrides as DataFrames.
 
-        ev = schema.evaluations
+        ``metric_checks`` limits the metrics read to those checks (the dashboard needs
+        only the benchmark's; reading fewer rows is most of the time at 100k evaluations).
+        """
+        from evaluator.cohort import frames as shapes
+
+        ev, metrics = schema.evaluations, schema.metrics
         in_cohort = sa.select(ev.c.id).where(ev.c.cohort == cohort)
+        parts = []
         with self.engine.connect() as conn:
-            parts = [
-                self._read(
-                    conn,
-                    table,
-                    columns,
-                    None if cohort is None else table.c[key].in_(in_cohort),
-                )
-                for table, columns, key in (
-                    (ev, EVALUATION_COLUMNS, "id"),
-                    (schema.criteria, CRITERION_COLUMNS, "evaluation_id"),
-                    (schema.metrics, METRIC_COLUMNS, "evaluation_id"),
-                    (schema.overrides, OVERRIDE_COLUMNS, "evaluation_id"),
-                )
-            ]
-        return normalise(
-            CohortFrames(
+            for table, columns in (
+                (ev, shapes.EVALUATION_COLUMNS),
+                (schema.criteria, shapes.CRITERION_COLUMNS),
+                (metrics, shapes.METRIC_COLUMNS),
+                (schema.overrides, shapes.OVERRIDE_COLUMNS),
+            ):
+                key = table.c.id if table is ev else table.c.evaluation_id
+                where = [] if cohort is None else [key.in_(in_cohort)]
+                if table is metrics and metric_checks is not None:
+                    where.append(metrics.c.check_id.in_(metric_checks))
+                parts.append(self._read(conn, table, columns, where))
+        return shapes.normalise(
+            shapes.CohortFrames(
                 evaluations=parts[0],
                 criteria=parts[1],
                 metrics=parts[2],
                 overrides=parts[3],
-                thresholds=empty(THRESHOLD_COLUMNS),
+                thresholds=shapes.empty(shapes.THRESHOLD_COLUMNS),
             )
         )
 
     @staticmethod
     def _read(
-        conn: Connection, table: sa.Table, columns: tuple[str, ...], where: Any
+        conn: Connection, table: sa.Table, columns: tuple[str, ...], where: list[Any]
     ) -> pd.DataFrame:
         import pandas as pd
 
         from evaluator.cohort.frames import empty
 
-        query = sa.select(*(_raw(conn, table.c[name]) for name in columns))
-        if where is not None:
-            query = query.where(where)
+        query = sa.select(*(_raw(conn, table.c[name]) for name in columns)).where(*where)
         frame = pd.DataFrame(conn.execute(query).fetchall(), columns=list(columns))
         return frame if len(frame) else empty(columns)
 
