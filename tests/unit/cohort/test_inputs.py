@@ -123,3 +123,26 @@ def test_dashboard_catalogues_have_the_same_keys() -> None:
     en = yaml.safe_load((folder / "en.yaml").read_text())
     nl = yaml.safe_load((folder / "nl.yaml").read_text())
     assert set(en) == set(nl)
+
+
+def test_an_empty_store_renders_an_empty_dashboard() -> None:
+    from evaluator.cohort import frames as shapes
+    from evaluator.cohort.dashboard import render_dashboard
+    from evaluator.cohort.view import build_view
+    from tests.cohort_generator import LEVELS, NOW
+
+    empty = shapes.normalise(
+        shapes.CohortFrames(
+            evaluations=shapes.empty(shapes.EVALUATION_COLUMNS),
+            criteria=shapes.empty(shapes.CRITERION_COLUMNS),
+            metrics=shapes.empty(shapes.METRIC_COLUMNS),
+            overrides=shapes.empty(shapes.OVERRIDE_COLUMNS),
+            thresholds=shapes.empty(shapes.THRESHOLD_COLUMNS),
+        )
+    )
+    view = build_view(
+        empty, levels=LEVELS, cohort=None, now=NOW, similarity=[], similarity_threshold=0.6
+    )
+    assert [k.value for k in view.kpis] == [None, None, None]
+    html = render_dashboard(view, "nl")
+    assert "Nog geen evaluaties opgeslagen." in html and "<img" not in html
