@@ -181,24 +181,23 @@ def run(
 ) -> int:
     """Run the batch; exit 0 when every line was evaluated, 1 when some could not be."""
     entries = read_roster(roster, [p.stem for p in rubric_paths(rubrics_dir())])
-    store = open_store(config.store_url)
-    click.echo(f"{len(entries)} roster lines; checking which are evaluated already", err=True)
-    todo, skipped = _plan(store, entries)
-    queue = JobQueue.open(config)
-    ids = {_submit(queue, entry, commit, out, lang): entry for entry, commit in todo}
+    store, queue = open_store(config.store_url), JobQueue.open(config)
     count = workers or default_workers(os.cpu_count() or 1, _memory_bytes(), config.limits)
-    click.echo(
-        f"{len(ids)} to evaluate, {skipped} already evaluated; queue {queue.where}", err=True
-    )
     log_path = config.data_dir.parent / "batch-worker.log"
     with ExitStack() as stack:
         process = None
-        if local_workers and ids:
+        if local_workers:
+            # Started first: the workers load while the roster's commits are looked up.
             log_path.parent.mkdir(parents=True, exist_ok=True)
             log = stack.enter_context(log_path.open("a", encoding="utf-8"))
             process = _start_workers(count, env, log)
             click.echo(f"{count} local workers (log: {log_path})", err=True)
         try:
+            click.echo(f"{len(entries)} roster lines; checking which are evaluated", err=True)
+            todo, skipped = _plan(store, entries)
+            ids = {_submit(queue, entry, commit, out, lang): entry for entry, commit in todo}
+            click.echo(f"{len(ids)} to evaluate, {skipped} evaluated already; queue "
+                       f"{queue.where}", err=True)  # fmt: skip
             records = _follow(
                 queue, list(ids), total=len(entries), skipped=skipped, timeout_s=timeout_s
             )

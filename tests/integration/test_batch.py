@@ -62,7 +62,7 @@ def test_batch_survives_bad_repositories_and_resumes(tmp_path: Path, engine) -> 
 
     again = cli("batch", str(roster), env=env)
     assert again.returncode == 1
-    assert "1 to evaluate, 3 already evaluated" in again.stderr
+    assert "1 to evaluate, 3 evaluated already" in again.stderr
     assert "0 evaluated, 1 could not be, 3 skipped" in again.stdout
 
 
