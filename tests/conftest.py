@@ -6,16 +6,21 @@ report files instead of comparing with them.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import docker.errors
 import git
 import pytest
 
 from evaluator.config import EvaluatorConfig, load_config
 from evaluator.errors import EngineUnavailable
+from evaluator.install.layer import DEPS_REPO
 from evaluator.sandbox.engine import DockerEngine
+from evaluator.sandbox.interpreters import interpreter_image
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,12 +42,15 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     ) not in ("", "0")
 
 
-def write_tree(root: Path, files: Mapping[str, str]) -> Path:
-    """Write ``{relative path: text}`` under ``root``."""
-    for name, text in files.items():
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write ``{relative path: text or bytes}`` under ``root``."""
+    for name, content in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
     return root
 
 
@@ -85,3 +93,40 @@ def engine() -> DockerEngine:
 def config() -> EvaluatorConfig:
     """The configuration the evaluator would use on this machine."""
     return load_config(os.environ)
+
+
+# --- install phase: a shared wheel cache and dependency layers removed after each test ---
+@pytest.fixture(scope="session")
+def wheel_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One wheel cache for the whole session: each small wheel is downloaded once."""
+    return tmp_path_factory.mktemp("wheel-cache")
+
+
+@pytest.fixture
+def install_config(config: EvaluatorConfig, wheel_cache: Path) -> EvaluatorConfig:
+    """The machine's configuration with the session's wheel cache."""
+    return dataclasses.replace(config, wheel_cache=wheel_cache)
+
+
+@pytest.fixture
+def deps_layers(engine: DockerEngine) -> Iterator[set[str]]:
+    """Add the dependency layers a test makes; those that did not exist before are removed."""
+    before = {t for image in engine.client.images.list(name=DEPS_REPO) for t in image.tags}
+    created: set[str] = set()
+    yield created
+    for tag in created - before:
+        # A layer another test of this session still uses stays.
+        with contextlib.suppress(docker.errors.APIError):
+            engine.client.images.remove(tag)
+
+
+@pytest.fixture
+def needs_313(engine: DockerEngine, config: EvaluatorConfig) -> str:
+    """The Python 3.13 sandbox image (built by `capstone-eval sandbox setup --python 3.13`)."""
+    image = interpreter_image(config.sandbox_image, "3.13")
+    if engine.image_id(image) is None:
+        message = f"{image} is not built: run `capstone-eval sandbox setup --python 3.13`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return image

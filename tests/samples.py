@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from evaluator.model.criteria import Override
-from evaluator.model.report import CheckResult, Finding, Report, Status, Verdict
+from evaluator.model.report import CheckResult, Finding, Report, SourceInfo, Status, Verdict
+from evaluator.model.review import (
+    CitedLines,
+    CriterionReview,
+    ModelCall,
+    Review,
+    ReviewedFile,
+    ReviewStatus,
+    SkippedFile,
+)
+from evaluator.review.evidence import judgement_scores
 from evaluator.rubrics.apply import apply_rubric, record_override
 from evaluator.rubrics.evidence import Evidence, JudgementScore, PresenceEvidence, RuleEvidence
 from evaluator.rubrics.loader import find_rubric
@@ -80,26 +90,76 @@ def _evidence(logging_found: bool) -> Evidence:
                 "readme": (RuleEvidence(count=0),),
             },
         ),
-        judgements={
-            "structure": JudgementScore(
-                level=3,
-                justification="Clear split into cli, scanner and mover. <script>x()</script>",
-                citations=("organizer/cli.py:1", "organizer/mover.py:10"),
-            ),
-            "test-quality": JudgementScore(level=1, justification="Happy path only."),
-        },
+        judgements=judgement_scores(sample_review()),
     )
+
+
+def sample_review() -> Review:
+    """An LLM review: two levels decided, one a proposal (the mentor overrides it later)."""
+    cli = CitedLines(
+        path="organizer/cli.py",
+        line_start=1,
+        line_end=3,
+        quote="import argparse",
+        excerpt="import argparse\nimport logging\nlog = '<b>not bold</b>'",
+    )
+    mover = CitedLines(
+        path="organizer/mover.py",
+        line_start=22,
+        line_end=22,
+        quote="except PermissionError",
+        excerpt="    except PermissionError:",
+    )
+    test = CitedLines(
+        path="tests/test_mover.py",
+        line_start=12,
+        line_end=12,
+        quote="def test_",
+        excerpt="def test_moves_images(tmp_path):",
+    )
+    return Review(
+        status=ReviewStatus.REVIEWED, model="openai/gpt-4o-mini", samples=3, prompt_hash="ab" * 32,
+        prompt_tokens=8412, input_tokens=8412, output_tokens=611, cost_usd=0.0016, latency_s=4.2,
+        calls=[ModelCall(sample=1, attempt=1, cached=False, input_tokens=8412, output_tokens=611,
+                         cost_usd=0.0016, latency_s=4.2, outcome="valid")],
+        files=[ReviewedFile(path="README.md", tokens=310), ReviewedFile(path="organizer/cli.py",
+               tokens=820, truncated=True)],
+        skipped=[SkippedFile(path="data/photos.csv", reason="too large (9000000 bytes > 200000)")],
+        citations_dropped=3,
+        criteria=[
+            CriterionReview(id="structure", level=3, proposal=3, samples=[3],
+                            justification="Clear split into cli, scanner and mover. "
+                            "<script>x()</script>", citations=[cli], dropped_citations=1),
+            CriterionReview(id="error-handling-quality", proposal=2, samples=[1, 2, 4],
+                            justification="Handles a missing folder.", citations=[mover],
+                            to_mentor="the samples disagree (levels 1, 2, 4)"),
+            CriterionReview(id="test-quality", level=1, proposal=1, samples=[1],
+                            justification="Happy path only.", citations=[test],
+                            dropped_citations=2),
+        ],
+    )  # fmt: skip
+
+
+def _reviewed(*checks: CheckResult) -> Report:
+    """A report of the learner's GitHub repository, with its LLM review."""
+    return report(*checks).model_copy(
+        update={
+            "review": sample_review(),
+            "source": SourceInfo(kind="git", location="https://github.com/learner/organizer.git",
+                                 commit="0123456789abcdef0123456789abcdef01234567"),
+        }
+    )  # fmt: skip
 
 
 def previous_attempt() -> Report:
     """The learner's earlier attempt: fewer tests, more lint, no logging."""
-    base = report(*_checks(passed=14, violations=12, percent=55.0))
+    base = _reviewed(*_checks(passed=14, violations=12, percent=55.0))
     return apply_rubric(base, find_rubric("1.1"), _evidence(logging_found=False))
 
 
 def full_report() -> Report:
     """A decided 1.1 report with failures, review scores and a mentor override."""
-    base = report(*_checks(passed=21, violations=2, percent=71.5))
+    base = _reviewed(*_checks(passed=21, violations=2, percent=71.5))
     decided = apply_rubric(base, find_rubric("1.1"), _evidence(logging_found=True))
     override = Override(
         criterion="error-handling-quality",

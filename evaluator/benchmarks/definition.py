@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError
@@ -21,6 +21,8 @@ from evaluator.paths import bundled
 
 DEFINITION_FILE = "benchmark.yaml"
 SHARED_HARNESS_DIR = "_harness"
+#: Helpers every harness imports; copied beside the harness for each sandbox run.
+HARNESS_HELPERS = "_harness/_capstone_harness.py"
 
 
 class Direction(StrEnum):
@@ -44,9 +46,10 @@ class Kind(StrEnum):
 class InputSpec(FrozenModel):
     """What one input batch handed to the learner's ``predict`` looks like."""
 
-    kind: Literal["array", "texts"] = Field(
+    kind: Literal["array", "texts", "table"] = Field(
         default="array",
-        description="'array': a numpy batch of the given shape and dtype; 'texts': a list[str].",
+        description="'array': a numpy batch of the given shape and dtype; 'texts': a list[str]; "
+        "'table': a pandas DataFrame with the hidden CSV's columns, the target removed.",
     )
     shape: tuple[int, ...] = Field(
         default=(), description="Shape of ONE example, e.g. [28, 28] or [32, 32, 3]."
@@ -63,10 +66,23 @@ class DataFile(FrozenModel):
     )
 
 
+class Perturbation(FrozenModel):
+    """Slight per-evaluation noise on public hidden images, so an exact lookup of a copy fails."""
+
+    amplitude: int = Field(
+        default=2, ge=1, le=32, description="Largest change of one pixel value (uint8 levels)."
+    )
+    seed: int | None = Field(
+        default=None, description="Seed of the noise; None draws a fresh one per evaluation."
+    )
+
+
 class Audit(FrozenModel):
     """Checks on a language model's distributions (lm-perplexity)."""
 
-    positions: int = Field(default=24, ge=1, description="Positions sampled for pass 2.")
+    positions: int = Field(
+        default=64, ge=1, description="Positions re-checked by the audit, drawn after scoring."
+    )
     tolerance: float = Field(
         default=1e-3, gt=0, description="Allowed |logsumexp| and pass-1/pass-2 difference (nats)."
     )
@@ -102,6 +118,20 @@ class BenchmarkDefinition(FrozenModel):
         default=None, ge=2, description="Number of classes (classification)."
     )
     input: InputSpec = Field(default_factory=InputSpec, description="Input protocol.")
+    demonstration: bool = Field(
+        default=False,
+        description="A demonstration benchmark whose held-out split is reachable from the "
+        "sandbox (e.g. shipped inside a library): runnable by hand, refused in rubrics.",
+    )
+    public_data: Perturbation | None = Field(
+        default=None,
+        description="The hidden split is a public data set (MNIST, CIFAR): its inputs are "
+        "perturbed per evaluation and the workspace and learner dependencies are scanned "
+        "for copies of it. None: the hidden data is private to the operator.",
+    )
+    target_column: str = Field(
+        default="label", description="Column holding the label in an imported table (CSV)."
+    )
     source: Literal["bundled", "data-dir"] = Field(
         default="data-dir",
         description="'bundled': built from data shipped with the evaluator (digits); "
@@ -116,7 +146,7 @@ class BenchmarkDefinition(FrozenModel):
         default=None, ge=64, description="Memory limit of the run; None keeps the sandbox default."
     )
     harness: str = Field(
-        default="_harness/harness.py",
+        default="_harness/predict.py",
         description="Harness script, relative to the benchmarks folder; mounted read-only.",
     )
     entry_points: list[str] = Field(
@@ -144,6 +174,11 @@ class BenchmarkDefinition(FrozenModel):
         description="Leaderboard metric direction per competition slug, for exports without "
         "a Rank column (default: higher is better).",
     )
+
+
+def definition_json_schema() -> dict[str, Any]:
+    """JSON Schema of ``benchmarks/<name>/benchmark.yaml`` (``capstone-eval schema benchmark``)."""
+    return BenchmarkDefinition.model_json_schema()
 
 
 def benchmarks_root() -> Path:

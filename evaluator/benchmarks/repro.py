@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluator import __version__
+from evaluator.benchmarks.sandboxed import BenchContext
 from evaluator.sandbox.engine import DockerEngine
 
 
@@ -50,23 +51,20 @@ def image_record(engine: DockerEngine, image: str) -> dict[str, Any]:
 
 
 def record(
-    engine: DockerEngine,
+    ctx: BenchContext,
     *,
-    image: str,
     data_files: dict[str, str],
-    harness: str,
     harness_sha256: str,
     seeds: dict[str, int | None],
-    gpus: bool,
     wall_s: float,
 ) -> dict[str, Any]:
     """Everything needed to re-run and compare this measurement."""
     return {
-        **image_record(engine, image),
+        **image_record(ctx.engine, ctx.image),
         "evaluator_version": __version__,
         "data_files": data_files,
-        "harness": {"path": harness, "sha256": harness_sha256},
+        "harness": {"path": ctx.definition.harness, "sha256": harness_sha256},
         "seeds": seeds,
-        "hardware": hardware(engine, gpus=gpus),
+        "hardware": hardware(ctx.engine, gpus=ctx.gpus),
         "wall_s": round(wall_s, 3),
     }

@@ -1,11 +1,13 @@
 """Building the ``benchmark`` check result (the contract rubrics rely on).
 
-Metrics are named by the metric (``accuracy``, ``f1``, ``perplexity``,
-``bits_per_char``, ``percentile``, ``rank``, ``rmse``, ...) plus
-``benchmark`` (name), ``threshold``, ``n`` and timings; ``details`` carries
-the reproducibility record, and ``details.failure`` says why a run failed
-(``timeout``, ``oom``, ``exception``, ``crash``, ``invalid-predictions``,
-``audit``, ``below-threshold``, ``no-entry-point``).
+Metrics are named by the metric (``accuracy``, ``f1``, ``bits_per_byte``,
+``percentile``, ``rank``, ``rmse``, ...) plus ``benchmark`` (name),
+``threshold``, ``n`` and timings; ``details`` carries the reproducibility
+record, and ``details.failure`` says why a run failed (``timeout``, ``oom``,
+``exception``, ``crash``, ``invalid-predictions``, ``round-trip``, ``audit``,
+``below-threshold``, ``no-entry-point``, ``evaluator-configuration``). An
+errored check names its fault: ``learner`` (their code crashed, hung or ran out
+of memory) or ``operator`` (hidden data not imported, Kaggle unreachable).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from evaluator.benchmarks.definition import BenchmarkDefinition
-from evaluator.benchmarks.scoring import comparator, passes
-from evaluator.model.report import CheckResult, Finding, MetricValue, Status
+from evaluator.benchmarks.sandboxed import StepResult
+from evaluator.benchmarks.scoring.metrics import comparator, passes
+from evaluator.model.report import CheckResult, Fault, Finding, MetricValue, Status
 
 CHECK_ID = "benchmark"
 
@@ -36,8 +39,14 @@ def failed(
     findings: list[Finding] | None = None,
     details: dict[str, Any] | None = None,
     duration_s: float | None = None,
+    fault: Fault | None = None,
 ) -> CheckResult:
-    """A benchmark that could not be scored, with the reason as ``details.failure``."""
+    """A benchmark that could not be scored, with the reason as ``details.failure``.
+
+    An errored check is the learner's fault unless ``fault`` says otherwise.
+    """
+    if status is Status.ERROR and fault is None:
+        fault = Fault.LEARNER
     return CheckResult(
         id=CHECK_ID,
         status=status,
@@ -47,6 +56,31 @@ def failed(
         log=log,
         duration_s=duration_s,
         details={"failure": failure, **(details or {})},
+        fault=fault if status is Status.ERROR else None,
+    )
+
+
+def step_failed(
+    definition: BenchmarkDefinition,
+    threshold: float,
+    step: StepResult,
+    *,
+    details: dict[str, Any],
+    duration_s: float,
+) -> CheckResult:
+    """A sandbox step that did not finish: exception, timeout, OOM, crash or unusable output."""
+    if step.problem is None:  # pragma: no cover - callers check first
+        raise ValueError("the step finished cleanly")
+    kind, sentence = step.problem
+    return failed(
+        definition,
+        threshold,
+        failure=kind,
+        status=Status.FAIL if kind == "invalid-predictions" else Status.ERROR,
+        summary=sentence,
+        log=step.log(),
+        details=details,
+        duration_s=duration_s,
     )
 
 

@@ -1,9 +1,11 @@
-"""Run an evaluator-owned harness in the sandbox against the learner's workspace.
+"""Run evaluator-owned harness steps in the sandbox against the learner's workspace.
 
-The host prepares a private temporary folder holding ONLY the inputs the
-learner may see plus a copy of the harness, made world-readable so the
-sandbox user can read it, and mounts both read-only. Labels never leave the
-host. The container has no network, and it is removed after the run.
+Every step gets a fresh container and its own private folder holding ONLY the
+inputs that step may see, plus a copy of the harness and of the shared harness
+helpers; both are made world-readable (the sandbox user is not the host user)
+and mounted read-only. Steps share no writable state: what one step wrote comes
+back to the host, which decides what the next step receives. Labels never leave
+the host. Containers have no network and are removed after the run.
 """
 
 from __future__ import annotations
@@ -11,92 +13,154 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from evaluator.benchmarks.definition import BenchmarkDefinition, file_sha256
+from evaluator.benchmarks.definition import (
+    HARNESS_HELPERS,
+    BenchmarkDefinition,
+    benchmarks_root,
+    file_sha256,
+)
 from evaluator.config import MIB, EvaluatorConfig
 from evaluator.sandbox.engine import DockerEngine, RunOutcome
 from evaluator.sandbox.spec import RunSpec
 
 BENCH_INPUTS = "/bench/inputs"
 BENCH_HARNESS = "/bench/harness"
-#: Exit status the harnesses use for "learner code raised" (error.json tells more).
-EXIT_LEARNER_ERROR = 3
+
+Progress = Callable[[str], None]
+#: Writes the files one step may see into the folder it is given.
+InputWriter = Callable[[Path], None]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Stage:
-    """A prepared run folder: ``inputs/`` and ``harness/`` go in, ``results/`` come back."""
+class BenchContext:
+    """What every sandboxed step of one benchmark run shares."""
 
-    root: Path
+    engine: DockerEngine
+    image: str
+    """The image learner code runs in (the sandbox image or the learner's dependency layer)."""
+    workspace: Path
+    definition: BenchmarkDefinition
+    config: EvaluatorConfig
+    threshold: float
+    gpus: bool = False
+    progress: Progress = print
+    root: Path | None = None
+    """Folder of benchmark definitions and harnesses [default: the bundled one]."""
+
+    @property
+    def benchmarks(self) -> Path:
+        """The folder holding the definitions and harnesses."""
+        return self.root or benchmarks_root()
+
+    @property
+    def memory_bytes(self) -> int:
+        """The memory limit of this benchmark's runs."""
+        memory_mb = self.definition.memory_mb
+        return memory_mb * MIB if memory_mb else self.config.limits.memory_bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """One sandbox run: a harness, its arguments and the inputs it may see."""
+
+    name: str
+    """Short name for messages and result folders, e.g. 'encode'."""
+    harness: Path
+    args: Sequence[str]
+    write_inputs: InputWriter
+    what: str
+    """How messages name what ran, e.g. 'predict (model:predict)'."""
+    interpreter: tuple[str, ...] = ("python",)
+    with_workspace: bool = True
+    """Copy the learner's workspace into /workspace (steps that run learner code)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepResult:
+    """What came back from one step."""
+
+    step: Step
+    outcome: RunOutcome
+    results: Path
+    """Host folder holding what the step wrote to /results."""
     harness_sha256: str
+    wall_s: float
+    problem: tuple[str, str] | None
+    """(failure kind, sentence) when the run did not finish cleanly."""
 
-    @property
-    def inputs(self) -> Path:
-        """Host folder mounted read-only at /bench/inputs."""
-        return self.root / "inputs"
-
-    @property
-    def results(self) -> Path:
-        """Host folder that receives the container's /results."""
-        return self.root / "results"
+    def log(self) -> str:
+        """The learner's traceback from error.json if the harness wrote one, else stderr."""
+        error = read_json(self.results / "error.json")
+        if error.get("traceback"):
+            return str(error["traceback"])
+        return self.outcome.stderr[-4000:]
 
 
 @contextmanager
-def staged(harness: Path) -> Iterator[Stage]:
-    """A temporary stage with a copy of ``harness``; removed afterwards."""
+def scratch() -> Iterator[Path]:
+    """A private temporary folder for the steps of one benchmark run; removed afterwards."""
     root = Path(tempfile.mkdtemp(prefix="capstone-bench-"))
     try:
-        for sub in ("inputs", "harness"):
-            (root / sub).mkdir()
-        copy = root / "harness" / harness.name
-        shutil.copyfile(harness, copy)
-        stage = Stage(root=root, harness_sha256=file_sha256(copy))
-        yield stage
+        yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def open_to_sandbox(stage: Stage) -> None:
-    """Make the stage readable (not writable) by the sandbox user, which is not the host user."""
-    stage.root.chmod(0o755)
-    for path in (stage.inputs, stage.root / "harness"):
-        path.chmod(0o755)
-        for child in path.rglob("*"):
-            child.chmod(0o755 if child.is_dir() else 0o644)
+def _open_to_sandbox(folder: Path) -> None:
+    """Readable (not writable) by the sandbox user, which is not the host user."""
+    folder.chmod(0o755)
+    for child in folder.rglob("*"):
+        child.chmod(0o755 if child.is_dir() else 0o644)
 
 
-def run_harness(
-    engine: DockerEngine,
-    *,
-    image: str,
-    workspace: Path,
-    stage: Stage,
-    harness_name: str,
-    args: list[str],
-    definition: BenchmarkDefinition,
-    config: EvaluatorConfig,
-    gpus: bool,
-    results: Path,
-) -> RunOutcome:
-    """Run ``python harness args`` in a locked-down container; outputs land in ``results``."""
-    open_to_sandbox(stage)
-    limits = replace(config.limits, wall_s=definition.time_budget_s)
-    if definition.memory_mb is not None:
-        limits = replace(limits, memory_bytes=definition.memory_mb * MIB)
-    spec = RunSpec(
-        image=image,
-        command=["python", f"{BENCH_HARNESS}/{harness_name}", *args],
-        limits=limits,
-        ro_binds=((stage.inputs, BENCH_INPUTS), (stage.root / "harness", BENCH_HARNESS)),
-        gpus=gpus,
-        purpose=f"benchmark-{definition.name}",
+def _stage(ctx: BenchContext, folder: Path, step: Step) -> str:
+    """Write the step's inputs and harness into ``folder``; returns the harness SHA-256."""
+    inputs, harness = folder / "inputs", folder / "harness"
+    for sub in (inputs, harness, folder / "results"):
+        sub.mkdir(parents=True)
+    shutil.copyfile(step.harness, harness / step.harness.name)
+    helpers = ctx.benchmarks / HARNESS_HELPERS
+    shutil.copyfile(helpers, harness / helpers.name)
+    step.write_inputs(inputs)
+    _open_to_sandbox(inputs)
+    _open_to_sandbox(harness)
+    folder.chmod(0o755)
+    return file_sha256(harness / step.harness.name)
+
+
+def run_step(ctx: BenchContext, work: Path, step: Step) -> StepResult:
+    """Run one step in a fresh locked-down container; its outputs land in ``work/step.name``."""
+    folder = work / step.name
+    harness_sha256 = _stage(ctx, folder, step)
+    limits = replace(
+        ctx.config.limits, wall_s=ctx.definition.time_budget_s, memory_bytes=ctx.memory_bytes
     )
-    return engine.run(spec, workspace=workspace, collect_to=results)
+    spec = RunSpec(
+        image=ctx.image,
+        command=[*step.interpreter, f"{BENCH_HARNESS}/{step.harness.name}", *step.args],
+        limits=limits,
+        ro_binds=((folder / "inputs", BENCH_INPUTS), (folder / "harness", BENCH_HARNESS)),
+        gpus=ctx.gpus,
+        purpose=f"benchmark-{ctx.definition.name}-{step.name}",
+    )
+    started = time.monotonic()
+    workspace = ctx.workspace if step.with_workspace else None
+    outcome = ctx.engine.run(spec, workspace=workspace, collect_to=folder / "results")
+    return StepResult(
+        step=step,
+        outcome=outcome,
+        results=folder / "results",
+        harness_sha256=harness_sha256,
+        wall_s=time.monotonic() - started,
+        problem=step_problem(outcome, folder / "results", ctx, step.what),
+    )
 
 
 def read_json(path: Path, limit: int = 1 << 20) -> dict[str, Any]:
@@ -110,49 +174,35 @@ def read_json(path: Path, limit: int = 1 << 20) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def outcome_failure(
-    outcome: RunOutcome, definition: BenchmarkDefinition, config: EvaluatorConfig, what: str
+def step_problem(
+    outcome: RunOutcome, results: Path, ctx: BenchContext, what: str
 ) -> tuple[str, str] | None:
     """(failure kind, sentence) when the run did not finish cleanly, else None."""
-    memory = definition.memory_mb * MIB if definition.memory_mb else config.limits.memory_bytes
+    budget = ctx.definition.time_budget_s
     if outcome.timed_out:
         return "timeout", (
-            f"{what} did not finish within the benchmark's time budget of "
-            f"{definition.time_budget_s:.0f} s and was stopped"
+            f"{what} did not finish within the benchmark's time budget of {budget:.0f} s "
+            "and was stopped"
         )
     if outcome.oom_killed or outcome.exit_code == 137:
         return "oom", (
-            f"{what} was killed for using more than {memory / 1024**3:.1f} GiB of memory "
-            "(the sandbox memory limit)"
+            f"{what} was killed for using more than {ctx.memory_bytes / 1024**3:.1f} GiB of "
+            "memory (the sandbox memory limit)"
         )
-    if outcome.exit_code == EXIT_LEARNER_ERROR and outcome.results_dir is not None:
-        error = read_json(outcome.results_dir / "error.json")
-        if error:
-            stage = str(error.get("stage", "predict"))
-            if stage == "output":
-                return "invalid-predictions", f"{what} returned unusable output: " + str(
-                    error.get("message", "")
-                )[:500]
-            return "exception", (
-                f"{what}: {stage} raised {error.get('type', 'an exception')}: "
-                f"{str(error.get('message', ''))[:500]}"
-            )
+    error = read_json(results / "error.json") if outcome.exit_code != 0 else {}
+    if error:
+        stage = str(error.get("stage", "predict"))
+        message = str(error.get("message", ""))[:500]
+        if stage == "output":
+            return "invalid-predictions", f"{what} returned unusable output: {message}"
+        return "exception", f"{what}: {stage} raised {error.get('type', 'an exception')}: {message}"
     if outcome.exit_code != 0:
-        reason = (
-            outcome.failure_reason(definition.time_budget_s, memory, config.limits.pids)
-            or f"exited with code {outcome.exit_code}"
-        )
-        return "crash", f"{what} {reason}"
+        limits = ctx.config.limits
+        reason = outcome.failure_reason(budget, ctx.memory_bytes, limits.pids)
+        return "crash", f"{what} {reason or f'exited with code {outcome.exit_code}'}"
     return None
 
 
-def learner_traceback(outcome: RunOutcome) -> str:
-    """Traceback from error.json if the harness wrote one, else the stderr tail."""
-    if outcome.results_dir is not None:
-        error = read_json(outcome.results_dir / "error.json")
-        if error.get("traceback"):
-            return str(error["traceback"])
-    return outcome.stderr[-4000:]
-
-
-Progress = Callable[[str], None]
+def write_json(folder: Path, name: str, data: Any) -> None:
+    """Write an input file for a step."""
+    (folder / name).write_text(json.dumps(data), encoding="utf-8")

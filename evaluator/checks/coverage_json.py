@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,8 +19,17 @@ class CoverageSummary:
 
 
 def parse_coverage_json(data: bytes, workspace_prefix: str = "/workspace/") -> CoverageSummary:
-    """Summarise ``coverage json`` output; file paths relative to the repository."""
-    doc = json.loads(data)
+    """Summarise ``coverage json`` output; file paths relative to the repository.
+
+    Learner code can write this file: anything but coverage's shape is a ValueError.
+    """
+    try:
+        return _summary(json.loads(data), workspace_prefix)
+    except (AttributeError, TypeError, RecursionError) as exc:
+        raise ValueError(f"coverage.json does not have coverage's shape ({exc})") from None
+
+
+def _summary(doc: dict[str, Any], workspace_prefix: str) -> CoverageSummary:
     totals = doc.get("totals", {})
     files: dict[str, float] = {}
     missing: dict[str, list[int]] = {}

@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import IO
 
 import click
-import git
 
 from evaluator.cohort.batch import default_workers, failed, job_id, progress_line, status
 from evaluator.cohort.roster import RosterEntry, read_roster
 from evaluator.config import EvaluatorConfig
-from evaluator.intake.source import SAFE_GIT_CONFIG, SAFE_GIT_ENV, Source
-from evaluator.proc import run as run_process
+from evaluator.errors import SourceError
+from evaluator.intake.gitfiles import differs_from_index, read_local_repo
+from evaluator.intake.gitsafe import run_git
+from evaluator.intake.source import Source, check_url
+from evaluator.intake.workspace import SKIPPED_DIRS
 from evaluator.queue.jobqueue import JobQueue
 from evaluator.queue.model import Job, JobRecord, JobSource, ResultTarget
 from evaluator.reporting.files import REPORT_JSON, try_read_report
@@ -38,29 +40,46 @@ from evaluator.store.database import Store, open_store
 _SHA40 = re.compile(r"^[0-9a-f]{40}$")
 
 
-def remote_commit(entry: RosterEntry, timeout_s: float = 30.0) -> str | None:
+def _local_commit(folder: Path) -> str | None:
+    """HEAD's commit of a local folder, read as files (no git process, as the evaluation
+    reads it); None when it has none or its files differ from the index."""
+    local = read_local_repo(folder)
+    if local is None or local.commit is None or local.index is None:
+        return None
+    copied: set[str] = set()
+    for here, dirs, files in os.walk(folder):  # never follows links into other folders
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        relative = Path(here).relative_to(folder)
+        copied.update((relative / name).as_posix() for name in files)
+        copied.update((relative / d).as_posix() for d in dirs if (Path(here) / d).is_symlink())
+    changed = differs_from_index(local.index, folder, frozenset(copied), skip=SKIPPED_DIRS)
+    return None if changed else local.commit
+
+
+def remote_commit(
+    entry: RosterEntry, host_env: Mapping[str, str], timeout_s: float = 30.0
+) -> str | None:
     """The commit a roster line names now, without cloning; None when unknown.
 
-    A git URL is asked with ``git ls-remote`` (the clone's safe settings, no hooks, no
-    prompts); a local folder is read directly, and one with uncommitted changes has no
+    A git URL is asked with ``git ls-remote`` through the evaluator's safe git runner; a
+    local folder is read as files, and one whose files differ from its index has no
     commit to compare (it is always evaluated again).
     """
     if entry.ref and _SHA40.match(entry.ref):
         return entry.ref
     if not Source(location=entry.repo).is_url:
-        try:
-            repo = git.Repo(entry.repo, search_parent_directories=False)
-            return None if repo.is_dirty(untracked_files=True) else repo.head.commit.hexsha
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
-            return None
-    settings = [arg for setting in SAFE_GIT_CONFIG for arg in ("-c", setting)]
-    argv = ["git", *settings, "ls-remote", entry.repo, entry.ref or "HEAD"]
+        return _local_commit(Path(entry.repo))
     try:
-        done = run_process(argv, env={**os.environ, **SAFE_GIT_ENV}, check=False, timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        return None
-    lines = [line.split() for line in done.stdout.splitlines() if line.strip()]
-    return lines[0][0] if done.returncode == 0 and lines and _SHA40.match(lines[0][0]) else None
+        check_url(entry.repo)
+    except SourceError:
+        return None  # the evaluation reports why
+    done = run_git(
+        ["ls-remote", entry.repo, entry.ref or "HEAD"],
+        host_env=tuple(host_env.items()),
+        timeout_s=timeout_s,
+    )
+    words = done.stdout.decode("utf-8", "replace").split()
+    return words[0] if done.ok and words and _SHA40.match(words[0]) else None
 
 
 def _submit(
@@ -85,11 +104,11 @@ def _submit(
 
 
 def _plan(
-    store: Store, entries: list[RosterEntry]
+    store: Store, entries: list[RosterEntry], host_env: Mapping[str, str]
 ) -> tuple[list[tuple[RosterEntry, str | None]], int]:
     """(line, commit) pairs to evaluate, and how many lines are evaluated already."""
     with ThreadPoolExecutor(max_workers=8) as pool:
-        commits = list(pool.map(remote_commit, entries))
+        commits = list(pool.map(lambda entry: remote_commit(entry, host_env), entries))
     todo = [
         (entry, commit)
         for entry, commit in zip(entries, commits, strict=True)
@@ -194,7 +213,7 @@ def run(
             click.echo(f"{count} local workers (log: {log_path})", err=True)
         try:
             click.echo(f"{len(entries)} roster lines; checking which are evaluated", err=True)
-            todo, skipped = _plan(store, entries)
+            todo, skipped = _plan(store, entries, env)
             ids = {_submit(queue, entry, commit, out, lang): entry for entry, commit in todo}
             click.echo(f"{len(ids)} to evaluate, {skipped} evaluated already; queue "
                        f"{queue.where}", err=True)  # fmt: skip

@@ -8,14 +8,16 @@ from pathlib import Path
 import click
 
 from evaluator.benchmarks.definition import available, load_definition
-from evaluator.benchmarks.names import benchmark_for
 from evaluator.benchmarks.runner import run_benchmark
+from evaluator.benchmarks.sandboxed import BenchContext
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
-from evaluator.intake.manifest import load_manifest
+from evaluator.intake.manifest import Manifest, load_manifest
 from evaluator.model.report import Status
 from evaluator.progress import Progress
+from evaluator.rubrics.loader import find_rubric
 from evaluator.sandbox.engine import DockerEngine
+from evaluator.textsafe import json_visible, visible
 
 
 def run(
@@ -28,41 +30,47 @@ def run(
     as_json: bool,
 ) -> int:
     """Run the benchmark in the sandbox and print its result; 0 pass, 1 fail or error."""
-    outcome = load_manifest(path)
-    manifest = outcome.manifest
-    chosen = name or benchmark_for(manifest)
-    if chosen is None:
-        raise UsageError(
-            f"no benchmark to run for {path}",
-            hint="pass --name (see `capstone-eval benchmark list`) or set benchmark.name "
-            "in capstone.yaml",
-        )
-    definition = load_definition(chosen)
+    manifest = load_manifest(path).manifest
+    definition = load_definition(name or _rubric_benchmark(manifest, path))
     engine = DockerEngine.connect(config.docker_host)
     engine.require_image(config.sandbox_image)
-    progress = Progress(quiet=as_json)
-    result = run_benchmark(
-        engine,
-        config.sandbox_image,
-        path.resolve(),
-        manifest,
-        definition,
-        config,
-        progress,
-        threshold=threshold,
+    ctx = BenchContext(
+        engine=engine,
+        image=config.sandbox_image,
+        workspace=path.resolve(),
+        definition=definition,
+        config=config,
+        threshold=definition.threshold if threshold is None else threshold,
         gpus=gpus,
+        progress=Progress(quiet=as_json),
     )
+    result = run_benchmark(ctx, manifest.benchmark if manifest else None)
+    # Summaries, findings and the log quote learner output: shown, never acted on.
     if as_json:
-        click.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+        click.echo(json_visible(json.dumps(result.model_dump(mode="json"), indent=2)))
     else:
-        click.echo(f"{result.status.value}: {result.summary}")
+        click.echo(visible(f"{result.status.value}: {result.summary}", multiline=False))
         for key, value in result.metrics.items():
-            click.echo(f"  {key}: {value}")
+            click.echo(visible(f"  {key}: {value}", multiline=False))
         for finding in result.findings:
-            click.echo(f"  {finding.code}: {finding.message}")
+            click.echo(visible(f"  {finding.code}: {finding.message}", multiline=False))
         if result.log and result.status is not Status.PASS:
-            click.echo(result.log[-3000:])
+            click.echo(visible(result.log[-3000:]))
     return 0 if result.status is Status.PASS else 1
+
+
+def _rubric_benchmark(manifest: Manifest | None, path: Path) -> str:
+    """The benchmark the rubric of the manifest's capstone names (when it names one)."""
+    hint = "pass --name (see `capstone-eval benchmark list`)"
+    if manifest is None:
+        raise UsageError(f"no valid capstone.yaml in {path} to find the rubric by", hint=hint)
+    names = find_rubric(manifest.capstone).benchmarks()
+    if len(names) != 1:
+        found = ", ".join(names) or "none"
+        raise UsageError(
+            f"the rubric of capstone {manifest.capstone} names benchmarks: {found}", hint=hint
+        )
+    return names[0]
 
 
 def list_benchmarks(config: EvaluatorConfig) -> int:
@@ -70,7 +78,9 @@ def list_benchmarks(config: EvaluatorConfig) -> int:
     for name in available():
         definition = load_definition(name)
         op = ">=" if definition.direction.value == "higher" else "<="
-        if definition.source == "bundled":
+        if definition.demonstration:
+            state = "demonstration only: rubrics cannot use it"
+        elif definition.source == "bundled":
             state = "ready"
         elif definition.kind.value == "kaggle" and definition.competition is None:
             state = "Kaggle API" if config.kaggle else "imported leaderboards"
@@ -78,5 +88,5 @@ def list_benchmarks(config: EvaluatorConfig) -> int:
             state = "data imported"
         else:
             state = f"needs `capstone-eval data import {name} PATH`"
-        click.echo(f"{name:20} {definition.metric} {op} {definition.threshold:g}  ({state})")
+        click.echo(f"{name:24} {definition.metric} {op} {definition.threshold:g}  ({state})")
     return 0

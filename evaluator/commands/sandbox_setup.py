@@ -9,12 +9,20 @@ from evaluator.progress import Progress
 from evaluator.sandbox.setup import setup
 
 
-def run(config: EvaluatorConfig, env: Mapping[str, str], *, base: str | None, force: bool) -> int:
+def run(
+    config: EvaluatorConfig,
+    env: Mapping[str, str],
+    *,
+    base: str | None,
+    force: bool,
+    python: str | None = None,
+) -> int:
     """Make the machine ready to evaluate; prints what it did."""
     progress = Progress()
     result = setup(
         docker_host=config.docker_host,
         base=base or config.base_image,
+        python=python,
         tag=config.sandbox_image,
         env=env,
         ca_bundle=config.ca_bundle,
@@ -23,7 +31,7 @@ def run(config: EvaluatorConfig, env: Mapping[str, str], *, base: str | None, fo
     )
     state = "built" if result.built else "already built"
     progress(
-        f"ready: sandbox image {result.sandbox_image} ({state}, {result.sandbox_image_id[:19]}) "
-        f"on {result.base_image}"
+        f"ready: sandbox image {result.sandbox_image} (Python {result.python}, {state}, "
+        f"{result.sandbox_image_id[:19]}) on {result.base_image}"
     )
     return 0

@@ -3,6 +3,7 @@ failure that never loses the report already written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,19 +27,21 @@ class KeptSources:
 
 
 def store_evaluation(
-    config: EvaluatorConfig,
+    load: Callable[[], EvaluatorConfig],
     report: Report,
     membership: Membership | None,
     sources: SourceArchive | None,
     written: Path,
 ) -> None:
-    """Store the evaluation; on failure say so and how to store it later (the files stay)."""
+    """Store the evaluation; on failure say so and how to store it later (the files stay).
+
+    ``load`` gives the configuration (it may fail: then too the report files stay)."""
     from evaluator.store.database import open_store  # SQLAlchemy and Alembic: loaded when storing
     from evaluator.store.save import save_report
 
     text = report.model_dump_json(indent=2) + "\n"
     try:
-        store = open_store(config.store_url)
+        store = open_store(load().store_url)
         stored = save_report(
             store, text, membership=membership, now=datetime.now(UTC), sources=sources
         )

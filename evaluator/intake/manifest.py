@@ -59,19 +59,23 @@ class BenchmarkEntry(FrozenModel):
     """The learner's benchmark entry points (``benchmark:`` in capstone.yaml).
 
     Classification benchmarks call ``predict``; ``lm-perplexity`` calls
-    ``encode``, ``logprobs`` and reads ``vocab_size``; ``kaggle`` reads
-    ``kaggle`` or ``submission``. Entry points are ``package.module:attribute``.
+    ``encode``, ``decode``, ``logprobs`` and reads ``vocab_size``; ``kaggle``
+    reads ``kaggle`` or ``submission``. Entry points are
+    ``package.module:attribute``. Which benchmark runs is the rubric's choice.
     """
 
     name: str | None = Field(
-        default=None, description="Benchmark to run; default: the one the capstone's rubric names."
+        default=None,
+        description="Ignored: the capstone's rubric decides which benchmark runs (a name that "
+        "differs is reported on the benchmark check).",
     )
     predict: str | None = Field(
         default=None, description="predict(batch) -> (N,) class ids or (N, K) scores."
     )
     encode: str | None = Field(default=None, description="encode(text) -> list[int].")
     decode: str | None = Field(
-        default=None, description="Optional decode(list[int]) -> text (round-trip audit)."
+        default=None,
+        description="decode(list[int]) -> text; must give the held-out text back exactly.",
     )
     logprobs: str | None = Field(
         default=None, description="logprobs(tokens int64 (B, T)) -> float (B, T, V) log-softmax."
@@ -186,6 +190,11 @@ def parse_manifest(text: str) -> ManifestOutcome:
     """Validate manifest text (pure: no file access)."""
     try:
         data = yaml.safe_load(text)
+    except RecursionError:  # e.g. 25,000 nested '[': PyYAML's composer recurses per level
+        return _fail(
+            f"{MANIFEST_NAME} nests lists or mappings too deeply to read",
+            [Finding(path=MANIFEST_NAME, code="manifest-yaml", message="nested too deeply")],
+        )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -1,4 +1,12 @@
-"""Fetching a submission: a local path or a git URL (cloned shallow and inert)."""
+"""Fetching a submission: a local folder (no git process at all) or a git URL (cloned inert).
+
+A local folder is hostile input like any other: git would read its
+configuration and run what it names (``core.fsmonitor`` on ``git status``,
+filter drivers on ``.gitattributes``), so its commit is read from ``.git`` as
+plain files (:mod:`evaluator.intake.gitfiles`). A URL is cloned by
+:mod:`evaluator.intake.clone`, bounded in time and size and with every git
+setting that runs commands switched off.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +14,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
-
+from evaluator.config import WorkspaceLimits
 from evaluator.errors import SourceError
+from evaluator.intake.clone import clone_submission
+from evaluator.intake.fetch_errors import shown_url
+from evaluator.intake.gitfiles import LocalRepo, differs_from_index, read_local_repo
+from evaluator.intake.gitsafe import ALLOWED_PROTOCOLS
+from evaluator.intake.workspace import SKIPPED_DIRS, Workspace
 from evaluator.model.report import SourceInfo
 
-_URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
-_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_SCP = re.compile(r"^[\w.-]+@[\w.-]+:")
+#: git's "<transport>::<address>" syntax (ext::, fd::, remote helpers).
+_TRANSPORT = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)::")
 _REF = re.compile(r"^[\w][\w./@+-]{0,199}$")
-
-#: git settings that keep a clone inert: no hooks, no submodules, no LFS downloads,
-#: no credential prompts. Learner repositories are hostile until proven otherwise.
-SAFE_GIT_CONFIG: tuple[str, ...] = (
-    "core.hooksPath=/dev/null",
-    "filter.lfs.smudge=",
-    "filter.lfs.process=",
-    "filter.lfs.required=false",
-    "protocol.ext.allow=never",
-    "submodule.recurse=false",
-)
-SAFE_GIT_ENV: dict[str, str] = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_LFS_SKIP_SMUDGE": "1",
-    "GIT_ASKPASS": "/bin/true",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,8 +42,12 @@ class Source:
 
     @property
     def is_url(self) -> bool:
-        """True when the location is a git URL rather than a local path."""
-        return bool(_URL.match(self.location))
+        """True when the location is a git URL (or transport address) rather than a local path."""
+        return bool(
+            _SCHEME.match(self.location)
+            or _SCP.match(self.location)
+            or _TRANSPORT.match(self.location)
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,22 +56,8 @@ class FetchedSource:
 
     tree: Path
     info: SourceInfo
-
-
-def clone_options(ref: str | None) -> list[str]:
-    """Extra ``git clone`` options (pure): shallow, single branch, no submodules."""
-    options = ["--depth=1", "--no-recurse-submodules", "--single-branch", "--no-tags"]
-    if ref and not _SHA.match(ref):
-        options.append(f"--branch={ref}")
-    for setting in SAFE_GIT_CONFIG:
-        options.append(f"--config={setting}")
-    return options
-
-
-def _git_error_text(exc: git.GitCommandError) -> str:
-    stderr = str(exc.stderr or "").strip().strip("'").strip()
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    return lines[-1] if lines else str(exc)
+    local: LocalRepo | None = None
+    """For a local folder with a ``.git`` folder: its commit and index, read as files."""
 
 
 def check_ref(ref: str) -> None:
@@ -82,54 +69,39 @@ def check_ref(ref: str) -> None:
         )
 
 
-def git_env(source: Source) -> dict[str, str]:
-    """The environment of git commands that fetch ``source``: the safe settings plus the
-    source's own (``GIT_CONFIG_COUNT`` entries after any already there)."""
-    env = dict(SAFE_GIT_ENV)
-    start = int(env.get("GIT_CONFIG_COUNT", "0"))
-    for index, (key, value) in enumerate(source.git_config, start=start):
-        env[f"GIT_CONFIG_KEY_{index}"] = key
-        env[f"GIT_CONFIG_VALUE_{index}"] = value
-    if source.git_config:
-        env["GIT_CONFIG_COUNT"] = str(start + len(source.git_config))
-    return env
-
-
-def _clone(source: Source, dest: Path) -> FetchedSource:
-    ref = source.ref
-    if ref is not None:
-        check_ref(ref)
-    env = git_env(source)
-    try:
-        # The options are the evaluator's own (built above, ref validated), so
-        # GitPython's guard against caller-supplied --config is safe to lift.
-        repo = git.Repo.clone_from(
-            source.location,
-            dest,
-            multi_options=clone_options(ref),
-            env=env,
-            allow_unsafe_options=True,
-        )
-        if ref and _SHA.match(ref):
-            # A commit cannot be named by --branch; fetch it by id (servers that
-            # allow it), falling back to a full fetch of the default branch history.
-            try:
-                repo.git.fetch("--depth=1", "origin", ref, env=env)
-            except git.GitCommandError:
-                repo.git.fetch("--unshallow", "origin", env=env)
-            repo.git.checkout("--detach", ref, env=env)
-        commit = repo.head.commit.hexsha
-    except git.GitCommandError as exc:
-        reason = _git_error_text(exc)
-        where = f"{source.location}" + (f" at {ref}" if ref else "")
+def check_url(url: str) -> None:
+    """Refuse URLs git would turn into a command: other transports, hosts that read as options."""
+    supported = "give a local folder or an https://, ssh://, git:// or file:// URL"
+    transport = _TRANSPORT.match(url)
+    if transport:
         raise SourceError(
-            f"could not fetch {where}: {reason}",
-            hint="check the URL, your access to the repository, and that --ref names a branch, "
-            "tag or commit that exists",
-        ) from None
+            f"{transport.group(1)}:: addresses are refused: git would run a command on this "
+            "machine to fetch them",
+            hint=supported,
+        )
+    scheme = _SCHEME.match(url)
+    if scheme and scheme.group(1).lower() not in ALLOWED_PROTOCOLS:
+        raise SourceError(f"{scheme.group(1)}:// URLs are not supported", hint=supported)
+    if re.search(r"(^|://|@)-", url):
+        raise SourceError(
+            f"{url!r} is not a valid git URL: a host or user name cannot start with '-'",
+            hint="check the URL",
+        )
+
+
+def _clone(
+    source: Source, dest: Path, limits: WorkspaceLimits, env: tuple[tuple[str, str], ...]
+) -> FetchedSource:
+    if source.ref is not None:
+        check_ref(source.ref)
+    check_url(source.location)
+    clone = clone_submission(source, dest, limits, env)
     return FetchedSource(
-        tree=dest,
-        info=SourceInfo(kind="git", location=source.location, ref=ref, commit=commit),
+        tree=clone.tree,
+        # A token in the URL stays out of every report (they are posted to pull requests).
+        info=SourceInfo(
+            kind="git", location=shown_url(source.location), ref=source.ref, commit=clone.commit
+        ),
     )
 
 
@@ -150,22 +122,45 @@ def _local(source: Source) -> FetchedSource:
             hint=f"use file://{path.resolve()} as the source to evaluate a ref of a local "
             "repository",
         )
-    commit: str | None = None
-    dirty = False
-    try:
-        repo = git.Repo(path, search_parent_directories=False)
-        commit = repo.head.commit.hexsha if repo.head.is_valid() else None
-        dirty = repo.is_dirty(untracked_files=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
-        pass
+    local = read_local_repo(path)
     return FetchedSource(
         tree=path.resolve(),
-        info=SourceInfo(kind="path", location=source.location, commit=commit, dirty=dirty),
+        info=SourceInfo(
+            kind="path", location=source.location, commit=local.commit if local else None
+        ),
+        local=local,
     )
 
 
-def fetch(source: Source, scratch: Path) -> FetchedSource:
-    """Make the submission available as a local tree (cloning into ``scratch`` for URLs)."""
+def fetch(
+    source: Source,
+    scratch: Path,
+    limits: WorkspaceLimits | None = None,
+    env: tuple[tuple[str, str], ...] = (),
+) -> FetchedSource:
+    """Make the submission available as a local tree (cloning into ``scratch`` for URLs).
+
+    ``limits`` bound a clone (time, download, files, bytes, folders, depth)
+    before checkout; ``env`` is the host environment git may see
+    (``EvaluatorConfig.git_env``).
+    """
     if source.is_url:
-        return _clone(source, scratch / "clone")
+        return _clone(source, scratch / "clone", limits or WorkspaceLimits(), env)
     return _local(source)
+
+
+def with_local_changes(fetched: FetchedSource, workspace: Workspace) -> FetchedSource:
+    """``fetched`` with ``dirty`` set when a local folder's files differ from its git index.
+
+    Compared on the workspace copy (which the limits already bound), not on the
+    learner's folder; an index that could not be read counts as a difference.
+    """
+    local = fetched.local
+    if local is None:
+        return fetched
+    dirty = local.index is None or differs_from_index(
+        local.index, workspace.root, workspace.paths, skip=SKIPPED_DIRS
+    )
+    return FetchedSource(
+        tree=fetched.tree, info=fetched.info.model_copy(update={"dirty": dirty}), local=local
+    )

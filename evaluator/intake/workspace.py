@@ -2,8 +2,10 @@
 
 Symbolic links are never followed out of the tree: a link whose target lies
 inside the submission is recreated as a relative link, a link that points
-outside is left out and reported. Special files (FIFOs, devices, sockets) are
-left out. Size and file-count limits stop oversized submissions early.
+outside is left out and reported. Special files (FIFOs, devices, sockets) and
+names that are not UTF-8 are left out and reported. Files, bytes, folders and
+folder depth are counted before each is written, so an oversized submission
+stops at the limit.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluator.config import WorkspaceLimits
-from evaluator.errors import SubmissionTooLarge
+from evaluator.intake.limits import Tally
 from evaluator.model.report import CheckResult, Finding, Status
 
 #: Version-control data, caches and virtual environments are never part of a submission.
@@ -53,6 +55,11 @@ class Workspace:
     bytes: int
     skipped_links: list[SkippedLink] = field(default_factory=list)
     skipped_special: list[str] = field(default_factory=list)
+    skipped_names: list[str] = field(default_factory=list)
+    """Names that are not UTF-8, shown with their bytes escaped (``\\xff``)."""
+    dirs: int = 0
+    paths: frozenset[str] = frozenset()
+    """Every file and link copied, relative to ``root``."""
 
 
 def _link_inside(tree: Path, link: Path) -> Path | None:
@@ -67,59 +74,102 @@ def _link_inside(tree: Path, link: Path) -> Path | None:
         return None
 
 
-def copy_workspace(tree: Path, dest: Path, limits: WorkspaceLimits) -> Workspace:
-    """Copy ``tree`` into ``dest`` (which must not exist) within ``limits``."""
-    tree = tree.resolve()
-    dest.mkdir(parents=True)
-    files = 0
-    total = 0
-    links: list[SkippedLink] = []
-    special: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(tree, followlinks=False):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(tree)
-        kept_dirs = []
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a byte that is not UTF-8, kept by os.fsdecode as a surrogate
+        return False
+    return True
+
+
+def shown_name(path: str | Path) -> str:
+    """A path for the report: bytes that are not UTF-8 escaped as ``\\xff`` (pure)."""
+    return os.fsencode(Path(path).as_posix()).decode("utf-8", errors="backslashreplace")
+
+
+@dataclass(kw_only=True)
+class _Copy:
+    """One copy in progress: what was written and what was left out."""
+
+    tree: Path
+    dest: Path
+    tally: Tally
+    """Every entry counts against the limits, left out or not: a million FIFOs or
+    links would otherwise cost as much as a million files."""
+    files: int = 0
+    paths: set[str] = field(default_factory=set)
+    links: list[SkippedLink] = field(default_factory=list)
+    special: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def folders(self, here: Path, rel_dir: Path, dirnames: list[str], files: list[str]) -> None:
+        """Create the kept sub-folders of ``here``; links among them join ``files``."""
+        kept = []
         for name in sorted(dirnames):
             if name in SKIPPED_DIRS:
                 continue
-            src = here / name
-            if src.is_symlink():
-                filenames.append(name)  # handled with the other links below
+            if (here / name).is_symlink():
+                files.append(name)  # handled with the other links
                 continue
-            (dest / rel_dir / name).mkdir()
-            kept_dirs.append(name)
-        dirnames[:] = kept_dirs
-        for name in sorted(filenames):
-            src = here / name
-            rel = rel_dir / name
-            out = dest / rel
-            if src.is_symlink():
-                inside = _link_inside(tree, src)
-                if inside is None:
-                    links.append(SkippedLink(path=rel.as_posix(), target=str(src.readlink())))
-                    continue
-                out.symlink_to(os.path.relpath(tree / inside, start=src.parent))
+            self.tally.add_dir((rel_dir / name).as_posix())
+            if not _utf8(name):
+                self.names.append(shown_name(rel_dir / name) + "/")
                 continue
-            if not src.is_file():
-                special.append(rel.as_posix())
-                continue
-            files += 1
-            total += src.stat().st_size
-            if files > limits.max_files:
-                raise SubmissionTooLarge(
-                    f"the submission has more than {limits.max_files} files",
-                    hint="remove generated files, data sets and virtual environments from the "
-                    "repository (add them to .gitignore)",
-                )
-            if total > limits.max_bytes:
-                raise SubmissionTooLarge(
-                    f"the submission is larger than {limits.max_bytes // (1024 * 1024)} MiB",
-                    hint="keep data sets and model weights out of the repository, or below "
-                    "the limit; the evaluator supplies benchmark data itself",
-                )
+            (self.dest / rel_dir / name).mkdir()
+            kept.append(name)
+        dirnames[:] = kept
+
+    def entry(self, src: Path, rel: Path) -> None:
+        """Copy one file or link of the tree, or record why it was left out."""
+        if not _utf8(rel.name):
+            self.tally.add_file(rel.as_posix(), 0)
+            self.names.append(shown_name(rel))
+            return
+        size = src.stat().st_size if src.is_file() and not src.is_symlink() else 0
+        self.tally.add_file(rel.as_posix(), size)
+        out = self.dest / rel
+        if src.is_symlink():
+            inside = _link_inside(self.tree, src)
+            if inside is None:
+                target = shown_name(src.readlink())
+                self.links.append(SkippedLink(path=rel.as_posix(), target=target))
+                return
+            out.symlink_to(os.path.relpath(self.tree / inside, start=src.parent))
+        elif not src.is_file():
+            self.special.append(rel.as_posix())
+            return
+        else:
             shutil.copy2(src, out, follow_symlinks=False)
+            self.files += 1
+        self.paths.add(rel.as_posix())
+
+
+def copy_workspace(tree: Path, dest: Path, limits: WorkspaceLimits) -> Workspace:
+    """Copy ``tree`` into ``dest`` (which must not exist) within ``limits``.
+
+    Raises :class:`~evaluator.errors.SubmissionTooLarge` at the first file,
+    byte, folder or level of nesting past a limit.
+    """
+    tree = tree.resolve()
+    dest.mkdir(parents=True)
+    copy = _Copy(tree=tree, dest=dest, tally=Tally(limits=limits))
+    # Folders are counted (and their depth checked) before os.walk enters them,
+    # so its recursion never goes deeper than limits.max_depth.
+    for dirpath, dirnames, filenames in os.walk(tree, followlinks=False):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(tree)
+        copy.folders(here, rel_dir, dirnames, filenames)
+        for name in sorted(filenames):
+            copy.entry(here / name, rel_dir / name)
     return Workspace(
-        root=dest, files=files, bytes=total, skipped_links=links, skipped_special=special
+        root=dest,
+        files=copy.files,
+        bytes=copy.tally.bytes,
+        skipped_links=copy.links,
+        skipped_special=copy.special,
+        skipped_names=copy.names,
+        dirs=len(copy.tally.dirs),
+        paths=frozenset(copy.paths),
     )
 
 
@@ -138,30 +188,47 @@ def workspace_files(root: Path) -> list[str]:
 
 def workspace_check(workspace: Workspace) -> CheckResult:
     """The ``workspace`` check: what was copied and what was left out, and why."""
-    findings = [
-        Finding(
-            path=link.path,
-            code="symlink-outside",
-            message=f"symbolic link to {link.target!r} points outside the repository; not copied",
-        )
-        for link in workspace.skipped_links
-    ] + [
-        Finding(path=p, code="special-file", message="not a regular file; not copied")
-        for p in workspace.skipped_special
-    ]
+    findings = (
+        [
+            Finding(
+                path=link.path,
+                code="symlink-outside",
+                message=f"symbolic link to {link.target!r} points outside the repository; "
+                "not copied",
+            )
+            for link in workspace.skipped_links
+        ]
+        + [
+            Finding(path=p, code="special-file", message="not a regular file; not copied")
+            for p in workspace.skipped_special
+        ]
+        + [
+            Finding(
+                path=p,
+                code="non-utf8-name",
+                message="the name is not valid UTF-8; not copied: rename it to a UTF-8 name",
+            )
+            for p in workspace.skipped_names
+        ]
+    )
     left_out = len(findings)
     summary = f"{workspace.files} files copied ({workspace.bytes / 1024:.0f} KiB)"
     if left_out:
-        summary += f"; {left_out} left out (links outside the repository or special files)"
+        summary += (
+            f"; {left_out} left out (links outside the repository, special files "
+            "or names that are not UTF-8)"
+        )
     return CheckResult(
         id="workspace",
-        status=Status.FAIL if workspace.skipped_links else Status.PASS,
+        status=Status.FAIL if workspace.skipped_links or workspace.skipped_names else Status.PASS,
         summary=summary,
         metrics={
             "files": workspace.files,
             "bytes": workspace.bytes,
             "skipped_links": len(workspace.skipped_links),
             "skipped_special": len(workspace.skipped_special),
+            "skipped_names": len(workspace.skipped_names),
+            "dirs": workspace.dirs,
         },
         findings=findings,
     )

@@ -87,6 +87,11 @@ class CriterionResult(FrozenModel):
         default=None, description="The evaluator's outcome before a mentor override."
     )
     override: Override | None = Field(default=None, description="The override applied, if any.")
+    llm_level: int | None = Field(
+        default=None,
+        description="The LLM review's level (decided or only proposed), kept through mentor "
+        "overrides so the agreement of review and mentors can be measured.",
+    )
 
     def outcome(self) -> CriterionOutcome:
         """The decided part of this result."""
@@ -105,6 +110,11 @@ class Decision(FrozenModel):
     min_score: float = Field(description="Score the weighted criteria must reach.")
     failing: list[str] = Field(default_factory=list, description="Ids of failed criteria.")
     undecided: list[str] = Field(default_factory=list, description="Ids of undecided criteria.")
+    reachable: float | None = Field(
+        default=None,
+        description="Best score reachable: every undecided weighted criterion at full marks. "
+        "Below min_score the verdict is not-yet whatever is still to decide.",
+    )
 
 
 class RubricRef(FrozenModel):

@@ -15,6 +15,10 @@ from pydantic import Field
 
 from evaluator.model.base import FrozenModel
 from evaluator.model.criteria import CriterionResult, Decision, Override, RubricRef
+from evaluator.model.finding import Finding
+from evaluator.model.review import Review
+
+__all__ = ["Finding"]  # re-exported: every stage imports Finding from here
 
 SCHEMA_VERSION = "1.2"
 
@@ -38,17 +42,6 @@ class Verdict(StrEnum):
     FAIL = "fail"
     ERROR = "error"
     """The evaluation itself could not run (engine down, unreachable repository)."""
-
-
-class Finding(FrozenModel):
-    """One located problem: a lint violation, a failing test, a skipped symlink."""
-
-    path: str = Field(description="Path relative to the repository root.")
-    line: int | None = Field(default=None, description="1-based line, when known.")
-    column: int | None = Field(default=None, description="1-based column, when known.")
-    code: str = Field(description="Rule or category, e.g. 'F401', 'test-failure'.")
-    message: str = Field(description="What is wrong, in one or a few lines.")
-    detail: str | None = Field(default=None, description="Longer text, e.g. a traceback.")
 
 
 class Fault(StrEnum):
@@ -106,6 +99,10 @@ class SandboxInfo(FrozenModel):
     image: str
     image_id: str | None = None
     deps_image: str | None = None
+    python: str | None = Field(
+        default=None,
+        description="Python version the learner code ran on (the install step chose the image).",
+    )
 
 
 class Report(FrozenModel):
@@ -126,6 +123,9 @@ class Report(FrozenModel):
     decision: Decision | None = Field(default=None, description="Graduation verdict.")
     overrides: list[Override] = Field(
         default_factory=list, description="Mentor overrides, oldest first (a history)."
+    )
+    review: Review | None = Field(
+        default=None, description="The LLM review of the judgement criteria (schema 1.2)."
     )
 
     def check(self, check_id: str) -> CheckResult | None:

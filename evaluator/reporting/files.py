@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from evaluator.errors import ConfigError
 from evaluator.model.report import Report
 from evaluator.reporting.render import render_html, render_markdown
+from evaluator.textsafe import json_visible
 
 REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
 #: The earlier attempt's report.json, kept beside the new one for the HTML diff.
@@ -71,7 +72,8 @@ def write_reports(
     folder = json_path.parent
     folder.mkdir(parents=True, exist_ok=True)
     written = {
-        json_path: report.model_dump_json(indent=2) + "\n",
+        # The same data, with what an editor or terminal would act on written as \u escapes.
+        json_path: json_visible(report.model_dump_json(indent=2)) + "\n",
         folder / REPORT_MD: render_markdown(report, lang, report_url=report_url or REPORT_HTML),
         folder / REPORT_HTML: render_html(report, lang, previous=previous),
     }

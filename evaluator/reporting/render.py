@@ -10,10 +10,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from evaluator.model.report import Report
+from evaluator.model.review import CitedLines
 from evaluator.reporting.diff import compare
 from evaluator.reporting.mdsafe import clip, md_code, md_text
 from evaluator.reporting.messages import messages
+from evaluator.reporting.review_view import review_summary
 from evaluator.reporting.view import build_view
+from evaluator.textsafe import visible
 
 #: GitHub rejects issue and PR comments longer than this many characters.
 GITHUB_COMMENT_LIMIT = 65_536
@@ -46,9 +49,29 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
+def _excerpt(cited: CitedLines) -> str:
+    """The cited lines with their numbers, as the model saw them."""
+    lines = cited.excerpt.splitlines()
+    width = len(str(cited.line_start + len(lines)))
+    return "\n".join(
+        f"{n:>{width}}| {line}" if line != "…" else line
+        for n, line in enumerate(lines, start=cited.line_start)
+    )
+
+
+def _shown(value: Any) -> Any:
+    """Every value a template prints: control characters shown, never acted on."""
+    if isinstance(value, Markup):  # already escaped HTML: its text still gets the stand-ins
+        return Markup(visible(str(value)))  # noqa: S704
+    return visible(value) if isinstance(value, str) else value
+
+
 @cache
 def _environment(kind: str) -> Environment:
     env = Environment(
+        # One boundary for both reports: whatever a template prints passes `visible`
+        # (a log tail or file name with ESC or U+202E reaches neither file raw).
+        finalize=_shown,
         loader=PackageLoader("evaluator.reporting", "templates"),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
@@ -57,7 +80,9 @@ def _environment(kind: str) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md_text, code=md_code, clip=clip, rubric_html=_rubric_html)
-    env.globals.update(pct=_pct, num=_num, icon=_ICON)
+    env.globals.update(
+        pct=_pct, num=_num, icon=_ICON, excerpt=_excerpt, review_summary=review_summary
+    )
     return env
 
 

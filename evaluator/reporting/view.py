@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from evaluator.model.criteria import CriterionResult, CriterionStatus
 from evaluator.model.report import CheckResult, Finding, MetricValue, Report
+from evaluator.reporting.review_view import ReviewRow, review_rows
 
 #: Check ids whose findings are failing tests and lint violations (pipeline contract).
 TESTS, LINT, COVERAGE, BENCHMARK = "tests", "lint", "coverage", "benchmark"
@@ -27,8 +28,13 @@ class ReportView:
     coverage_files: list[tuple[str, float]]
     """(path, percent), least covered first."""
     benchmark: list[tuple[str, MetricValue]]
-    reviewed: list[CriterionResult]
-    """Judgement criteria with review text."""
+    review: list[ReviewRow]
+    """Judgement criteria with what the LLM review said of them."""
+
+    @property
+    def review_by_id(self) -> dict[str, ReviewRow]:
+        """The review rows by criterion id."""
+        return {row.result.id: row for row in self.review}
 
 
 def _findings(report: Report, check_id: str) -> list[Finding]:
@@ -60,5 +66,5 @@ def build_view(report: Report) -> ReportView:
         lint_findings=_findings(report, LINT),
         coverage_files=_coverage(report.check(COVERAGE)),
         benchmark=sorted(bench.metrics.items()) if bench else [],
-        reviewed=[c for c in criteria if c.kind in {"judgement", "mentor"} and c.evidence],
+        review=review_rows(report),
     )

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from evaluator.model.criteria import Override, RubricRef
 from evaluator.model.report import Report
-from evaluator.rubrics.decision import apply_overrides, decide, evaluate_criteria
+from evaluator.rubrics.decision import (
+    apply_overrides,
+    decide,
+    evaluate_criteria,
+    evaluate_criterion,
+)
 from evaluator.rubrics.evidence import Evidence
-from evaluator.rubrics.model import Rubric
+from evaluator.rubrics.model import JudgementCriterion, Rubric
 
 
 def apply_rubric(report: Report, rubric: Rubric, evidence: Evidence | None = None) -> Report:
@@ -43,4 +48,26 @@ def record_override(report: Report, override: Override) -> Report:
             "criteria": results,
             "decision": decide(results, min_score=min_score),
         }
+    )
+
+
+def redecide_judgements(report: Report, rubric: Rubric, evidence: Evidence) -> Report:
+    """The report with its judgement criteria decided again from ``evidence`` (pure).
+
+    Used when only the LLM review runs again: the other criteria keep their results,
+    recorded mentor overrides are applied again, and the verdict is re-decided.
+    """
+    checks = {check.id: check for check in report.checks}
+    judged = {
+        c.id: evaluate_criterion(rubric, c, checks, evidence)
+        for c in rubric.criteria
+        if isinstance(c, JudgementCriterion)
+    }
+    fresh = [judged.get(result.id, result) for result in report.criteria]
+    results = [
+        r if r.id not in judged else apply_overrides([r], report.overrides)[0] for r in fresh
+    ]
+    min_score = report.rubric.min_score if report.rubric else rubric.min_score
+    return report.model_copy(
+        update={"criteria": results, "decision": decide(results, min_score=min_score)}
     )

@@ -143,14 +143,44 @@ def _scored_outcome(
         return UNDECIDED, None, "a mentor decides this criterion", []
     score = evidence.judgements.get(criterion.id)
     if score is None:
-        return UNDECIDED, None, "not scored: the LLM review did not score it; a mentor decides", []
+        return UNDECIDED, None, f"not scored: {evidence.unscored}; a mentor decides", []
     if not 0 <= score.level <= MAX_LEVEL:
         return UNDECIDED, None, f"the review gave level {score.level}, outside 0-4", []
     lines = [score.justification, *score.citations] if score.justification else [*score.citations]
     descriptor = criterion.levels[score.level]
+    if score.proposal_only is not None:
+        reason = (
+            f"the LLM review proposes level {score.level}/4 ({descriptor}); a mentor decides: "
+            f"{score.proposal_only}"
+        )
+        return UNDECIDED, None, reason, lines
     status = PASS if score.level >= criterion.pass_level else FAIL
     reason = f"level {score.level}/4 ({descriptor}); passes at {criterion.pass_level}"
     return status, score.level, reason, lines
+
+
+def _measured_by(
+    criterion: MetricCriterion, checks: Mapping[str, CheckResult]
+) -> tuple[CheckResult | None, _Outcome | None]:
+    """The check that measures ``criterion``: for a benchmark criterion, the check of the
+    benchmark it names (``benchmark`` or ``benchmark-<name>``), never another benchmark's."""
+    if criterion.benchmark is None:
+        return checks.get(criterion.check), None
+    prefix = f"{criterion.check}-"
+    candidates = [
+        check
+        for check_id, check in checks.items()
+        if check_id == criterion.check or check_id.startswith(prefix)
+    ]
+    named = [c for c in candidates if c.metrics.get("benchmark") == criterion.benchmark]
+    if named or not candidates:
+        return (named[0] if named else None), None
+    measured = ", ".join(sorted(str(c.metrics.get("benchmark")) for c in candidates))
+    return None, (
+        UNDECIDED,
+        f"this criterion is measured on benchmark {criterion.benchmark}, but the benchmark "
+        f"check measured {measured}; a result from another benchmark never counts",
+    )
 
 
 def evaluate_criterion(
@@ -162,8 +192,9 @@ def evaluate_criterion(
     lines: list[str] = []
     check_id: str | None = None
     if isinstance(criterion, MetricCriterion):
-        check_id = criterion.check
-        status, reason = _metric_outcome(criterion, checks.get(criterion.check))
+        check, mismatch = _measured_by(criterion, checks)
+        check_id = check.id if check is not None else criterion.check
+        status, reason = mismatch or _metric_outcome(criterion, check)
     elif isinstance(criterion, PresenceCriterion):
         status, reason, lines = _presence_outcome(criterion, evidence.presence)
     else:
@@ -183,7 +214,15 @@ def evaluate_criterion(
         next_step=criterion.next_step,
         check=check_id,
         evidence=lines,
+        llm_level=_llm_level(criterion, evidence),
     )
+
+
+def _llm_level(criterion: _Criterion, evidence: Evidence) -> int | None:
+    score = evidence.judgements.get(criterion.id)
+    if not isinstance(criterion, JudgementCriterion) or score is None:
+        return None
+    return score.level if 0 <= score.level <= MAX_LEVEL else None
 
 
 def evaluate_criteria(
@@ -220,31 +259,37 @@ def apply_overrides(
     return [apply_override(r, latest[r.id]) if r.id in latest else r for r in results]
 
 
-def _credit(result: CriterionResult) -> float:
+def _credit(result: CriterionResult, *, undecided: float = 0.0) -> float:
     if result.status is UNDECIDED:
-        return 0.0
+        return undecided
     if result.level is not None and result.pass_level is not None:
         return result.level / MAX_LEVEL
     return 1.0 if result.status is PASS else 0.0
 
 
-def weighted_score(results: Sequence[CriterionResult]) -> float | None:
-    """Weighted score 0-1 of the weighted criteria (undecided count 0); None if there are none."""
+def weighted_score(results: Sequence[CriterionResult], *, undecided: float = 0.0) -> float | None:
+    """Weighted score 0-1 of the weighted criteria; None if there are none.
+
+    Undecided criteria count ``undecided`` (0: the score so far; 1: the best reachable).
+    """
     weighted = [r for r in results if not r.must_pass and r.weight > 0]
     total = sum(r.weight for r in weighted)
     if not total:
         return None
-    return round(sum(r.weight * _credit(r) for r in weighted) / total, 4)
+    earned = sum(r.weight * _credit(r, undecided=undecided) for r in weighted)
+    return round(earned / total, 4)
 
 
 def decide(results: Sequence[CriterionResult], *, min_score: float) -> Decision:
-    """The verdict: a failed must-pass criterion or a low score is ``not-yet``; otherwise
-    anything undecided is ``needs-mentor``; otherwise ``graduation-ready``."""
+    """The verdict: a failed must-pass criterion, or a score that cannot reach ``min_score``
+    even with full marks on every undecided criterion, is ``not-yet``; otherwise anything
+    undecided is ``needs-mentor``; otherwise ``graduation-ready``."""
     failing = [r.id for r in results if r.status is FAIL]
     undecided = [r.id for r in results if r.status is UNDECIDED]
     score = weighted_score(results)
+    reachable = weighted_score(results, undecided=1.0)
     blocked = any(r.must_pass and r.status is FAIL for r in results)
-    low = score is not None and score < min_score and not undecided
+    low = reachable is not None and reachable < min_score
     if blocked or low:
         verdict = GraduationVerdict.NOT_YET
     elif undecided:
@@ -252,5 +297,10 @@ def decide(results: Sequence[CriterionResult], *, min_score: float) -> Decision:
     else:
         verdict = GraduationVerdict.READY
     return Decision(
-        verdict=verdict, score=score, min_score=min_score, failing=failing, undecided=undecided
+        verdict=verdict,
+        score=score,
+        min_score=min_score,
+        failing=failing,
+        undecided=undecided,
+        reachable=reachable,
     )

@@ -52,6 +52,9 @@ class JudgementScore:
     justification: str = ""
     citations: tuple[str, ...] = ()
     """``path:line`` citations, already checked against the workspace."""
+    proposal_only: str | None = None
+    """Why this level is only a proposal for a mentor (no verified citation, samples
+    disagree, injection flagged); None when the review decides the criterion."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +64,8 @@ class Evidence:
     presence: PresenceEvidence = field(default_factory=PresenceEvidence)
     judgements: Mapping[str, JudgementScore] = field(default_factory=dict)
     """LLM scores by criterion id; criteria without one are undecided."""
+    unscored: str = "the LLM review did not score it"
+    """Why judgement criteria without a score have none (review not run, unavailable)."""
 
 
 @cache

@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from evaluator.benchmarks.definition import available, load_definition
 from evaluator.errors import ConfigError
 from evaluator.paths import bundled
-from evaluator.rubrics.model import LevelsFile, Rubric
+from evaluator.rubrics.model import LevelsFile, MetricCriterion, Rubric
 
 LEVELS_FILE = "levels.yaml"
 _M = TypeVar("_M", bound=BaseModel)
@@ -119,13 +120,45 @@ def _read(path: Path) -> str:
         ) from None
 
 
+def benchmark_problem(name: str) -> str | None:
+    """Why a rubric may not name benchmark ``name``, or None when it may."""
+    if name not in available():
+        return f"no benchmark named {name!r}; known: {', '.join(available())}"
+    if load_definition(name).demonstration:
+        return (
+            f"{name!r} is a demonstration benchmark: its held-out split is reachable from the "
+            "sandbox, so it cannot grade anyone"
+        )
+    return None
+
+
+def _benchmark_problems(path: Path, text: str, rubric: Rubric) -> list[Problem]:
+    problems = []
+    for index, criterion in enumerate(rubric.criteria):
+        why = (
+            benchmark_problem(criterion.benchmark)
+            if isinstance(criterion, MetricCriterion) and criterion.benchmark
+            else None
+        )
+        if why is not None:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            line, field = _locate(root, ("criteria", index, "benchmark"))
+            problems.append(Problem(path=path, line=line, field=field, message=why))
+    return problems
+
+
 def load_rubric(path: Path) -> Rubric:
-    """Read and validate one rubric file; its id must equal the file name without .yaml."""
-    rubric = _parse(path, _read(path), Rubric)
+    """Read and validate one rubric file; its id must equal the file name without .yaml,
+    and the benchmarks it names must exist and be fit to grade."""
+    text = _read(path)
+    rubric = _parse(path, text, Rubric)
+    problems = _benchmark_problems(path, text, rubric)
     if rubric.id != path.stem:
-        line, _ = _locate(yaml.compose(_read(path), Loader=yaml.SafeLoader), ("id",))
+        line, _ = _locate(yaml.compose(text, Loader=yaml.SafeLoader), ("id",))
         message = f"{rubric.id!r} must equal the file name {path.stem!r}"
-        raise RubricFileError([Problem(path=path, line=line, field="id", message=message)])
+        problems.insert(0, Problem(path=path, line=line, field="id", message=message))
+    if problems:
+        raise RubricFileError(problems)
     return rubric
 
 

@@ -18,6 +18,8 @@ from evaluator.model.base import FrozenModel
 from evaluator.model.criteria import Trust
 
 RUBRIC_SCHEMA_ID = "https://capstone-evaluator.dev/schemas/rubric-1.json"
+#: The check id of hidden-label benchmarks; its criteria name the benchmark they need.
+BENCHMARK_CHECK = "benchmark"
 ID_PATTERN = r"^[a-z0-9][a-z0-9.]*(-[a-z0-9.]+)*$"
 MAX_LEVEL = 4
 
@@ -86,11 +88,27 @@ class MetricCriterion(_Criterion):
     )
     op: Operator = Field(default=Operator.GE, description="Comparison.")
     value: float | str = Field(default=0, description="Threshold, or a status such as 'pass'.")
+    benchmark: str | None = Field(
+        default=None,
+        description="The benchmark this criterion is measured on (required with check "
+        "'benchmark', e.g. 'mnist'): the pipeline runs the benchmarks the rubric names, and a "
+        "result from another benchmark never satisfies the criterion.",
+    )
 
     @model_validator(mode="after")
     def _ordering_needs_number(self) -> MetricCriterion:
         if isinstance(self.value, str) and self.op not in (Operator.EQ, Operator.NE):
             raise ValueError(f"operator {self.op.value} needs a number; use == or != for text")
+        return self
+
+    @model_validator(mode="after")
+    def _benchmark_named(self) -> MetricCriterion:
+        if self.check == BENCHMARK_CHECK and not self.benchmark:
+            raise ValueError(
+                "a criterion on the benchmark check names its benchmark, e.g. 'benchmark: mnist'"
+            )
+        if self.benchmark and self.check != BENCHMARK_CHECK:
+            raise ValueError(f"'benchmark' belongs to criteria on check {BENCHMARK_CHECK!r}")
         return self
 
     @property
@@ -232,6 +250,11 @@ class Rubric(_Model):
         if not self.criteria:
             raise ValueError("a rubric needs at least one criterion")
         return self
+
+    def benchmarks(self) -> list[str]:
+        """The benchmarks the criteria name, in rubric order, each once."""
+        names = [c.benchmark for c in self.criteria if isinstance(c, MetricCriterion)]
+        return list(dict.fromkeys(name for name in names if name))
 
     def trust_of(self, criterion: MetricCriterion | PresenceCriterion | _Scored) -> Trust:
         """The trust label of a criterion: declared, else derived from its kind and check."""

@@ -63,14 +63,21 @@ def parse_deb822(text: str) -> list[AptSource]:
     return entries
 
 
-def debian_mirror(files: dict[str, str], codename: str) -> str | None:
-    """The mirror URI serving ``codename`` ``main``, from {file name: content} of apt sources."""
+def debian_mirror(
+    files: dict[str, str], codename: str, host_codename: str | None = None
+) -> str | None:
+    """The mirror URI serving ``codename`` ``main``, from {file name: content} of apt sources.
+
+    A Debian mirror serves every release, so when no entry names ``codename``
+    the one serving this machine's own release (``host_codename``) is used.
+    """
     entries: list[AptSource] = []
     for name, text in sorted(files.items(), key=lambda kv: (not kv[0].endswith("sources.list"),)):
         entries += parse_deb822(text) if name.endswith(".sources") else parse_one_line(text)
-    for entry in entries:
-        if codename in entry.suites and "main" in entry.components:
-            return entry.uri.rstrip("/")
+    for wanted in (codename, host_codename):
+        for entry in entries:
+            if wanted and wanted in entry.suites and "main" in entry.components:
+                return entry.uri.rstrip("/")
     return None
 
 

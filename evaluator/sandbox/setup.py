@@ -11,7 +11,6 @@ import contextlib
 import functools
 import hashlib
 import http.server
-import os
 import shutil
 import subprocess
 import tempfile
@@ -28,12 +27,17 @@ from evaluator import proc
 from evaluator.errors import CommandFailed, EngineUnavailable, SetupError
 from evaluator.paths import bundled
 from evaluator.progress import ProgressFn
-from evaluator.sandbox.apt_sources import debian_mirror, os_codename
+from evaluator.sandbox.debian import apt_install, build_offline_base, is_root, need_root
 from evaluator.sandbox.engine import DockerEngine
+from evaluator.sandbox.interpreters import (
+    DEFAULT_MINOR,
+    INTERPRETERS,
+    Interpreter,
+    interpreter_image,
+)
 
 DOCKERD_ARGS = ("--iptables=false", "--ip-masq=false", "--bridge=none")
 DOCKERD_LOG = Path("/var/log/capstone-evaluator-dockerd.log")
-OFFLINE_BASE_PACKAGES = ("python3", "python3-venv", "python3-pip", "ca-certificates")
 SANDBOX_REPO = "capstone-evaluator/sandbox"
 
 
@@ -45,35 +49,7 @@ class SetupResult:
     sandbox_image: str
     sandbox_image_id: str
     built: bool
-
-
-def _is_root() -> bool:
-    return os.geteuid() == 0
-
-
-def _need_root(what: str) -> SetupError:
-    return SetupError(
-        f"{what} needs root",
-        hint="run `sudo capstone-eval sandbox setup` once, or install Docker yourself "
-        "(https://docs.docker.com/engine/install/) and add your user to the docker group",
-    )
-
-
-def apt_install(packages: list[str], progress: ProgressFn) -> None:
-    """Install Debian packages (root only)."""
-    missing = [p for p in packages if shutil.which(_binary_of(p)) is None]
-    if not missing:
-        return
-    if not _is_root():
-        raise _need_root(f"installing {' '.join(missing)}")
-    progress(f"installing Debian packages: {' '.join(missing)}")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    proc.run(["apt-get", "update", "-qq"], env=env, timeout=600)
-    proc.run(["apt-get", "install", "-y", "-qq", *missing], env=env, timeout=1200)
-
-
-def _binary_of(package: str) -> str:
-    return {"docker.io": "dockerd"}.get(package, package)
+    python: str = DEFAULT_MINOR
 
 
 def ensure_engine(
@@ -86,8 +62,8 @@ def ensure_engine(
         if docker_host:
             raise
     apt_install(["docker.io"], progress)
-    if not _is_root():
-        raise _need_root("starting dockerd")
+    if not is_root():
+        raise need_root("starting dockerd")
     progress(f"starting dockerd in the background (log: {DOCKERD_LOG})")
     with DOCKERD_LOG.open("ab") as log:
         subprocess.Popen(
@@ -111,100 +87,40 @@ def ensure_engine(
             time.sleep(1)
 
 
-def _apt_source_files() -> dict[str, str]:
-    files = {}
-    candidates = [Path("/etc/apt/sources.list")]
-    sources_d = Path("/etc/apt/sources.list.d")
-    if sources_d.is_dir():
-        candidates += sorted(sources_d.iterdir())
-    for path in candidates:
-        if path.is_file() and path.suffix in (".list", ".sources"):
-            files[path.name] = path.read_text(errors="replace")
-    return files
+def ensure_base_image(
+    engine: DockerEngine, base: str | None, interpreter: Interpreter, progress: ProgressFn
+) -> tuple[str, str]:
+    """The base image to build on and where its stack comes from (``pip`` or ``debian``).
 
-
-def offline_base_tag(codename: str) -> str:
-    """Tag of the debootstrapped base image."""
-    return f"capstone-evaluator/base:{codename}"
-
-
-def build_offline_base(engine: DockerEngine, progress: ProgressFn) -> str:
-    """debootstrap a minimal Debian with python3 and import it as an image."""
-    os_release = Path("/etc/os-release").read_text() if Path("/etc/os-release").exists() else ""
-    codename = os_codename(os_release)
-    if codename is None:
-        raise SetupError(
-            "cannot tell this machine's Debian release (no VERSION_CODENAME in /etc/os-release)",
-            hint="build on Debian/Ubuntu, or pass --base with an image that has python3",
-        )
-    tag = offline_base_tag(codename)
-    if engine.image_id(tag):
-        return tag
-    mirror = debian_mirror(_apt_source_files(), codename)
-    if mirror is None:
-        raise SetupError(
-            f"no apt source for {codename} main found in /etc/apt/sources.list(.d)",
-            hint="add the Debian mirror this machine uses to its apt sources",
-        )
-    if not _is_root():
-        raise _need_root("debootstrap")
-    apt_install(["debootstrap"], progress)
-    with tempfile.TemporaryDirectory(prefix="capstone-rootfs-") as tmp:
-        rootfs = Path(tmp) / "rootfs"
-        progress(f"bootstrapping a minimal {codename} with python3 from {mirror} (about a minute)")
-        try:
-            proc.run(
-                [
-                    "debootstrap",
-                    "--variant=minbase",
-                    f"--include={','.join(OFFLINE_BASE_PACKAGES)}",
-                    codename,
-                    rootfs,
-                    mirror,
-                ],
-                timeout=1800,
-            )
-        except CommandFailed as exc:
-            raise SetupError(
-                f"debootstrap from {mirror} failed:\n{exc.stdout[-1500:]}{exc.stderr[-1500:]}",
-                hint="check that the mirror in /etc/apt/sources.list answers (apt-get update)",
-            ) from None
-        for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
-            for item in (rootfs / cache).glob("*"):
-                if item.is_file():
-                    item.unlink()
-        tarball = Path(tmp) / "rootfs.tar"
-        progress("importing the base image into the engine")
-        proc.run(["tar", "-C", rootfs, "--numeric-owner", "-cf", tarball, "."], timeout=600)
-        repo, _, version = tag.partition(":")
-        engine.client.api.import_image(
-            src=str(tarball),
-            repository=repo,
-            tag=version,
-            changes=["ENV PATH=/usr/local/bin:/usr/bin:/bin", 'CMD ["python3"]'],
-        )
-    return tag
-
-
-def ensure_base_image(engine: DockerEngine, base: str, progress: ProgressFn) -> str:
-    """The base image to build on: present locally, pulled, or built offline."""
-    if engine.image_id(base):
-        return base
-    progress(f"pulling {base}")
+    ``base`` (``--base``) or the interpreter's registry image, present locally or
+    pulled; when no registry answers, a Debian base debootstrapped offline.
+    """
+    wanted = base or interpreter.registry_base
+    if engine.image_id(wanted):
+        return wanted, "pip"
+    progress(f"pulling {wanted}")
     try:
-        repo, _, tag = base.partition(":")
+        repo, _, tag = wanted.partition(":")
         engine.client.images.pull(repo, tag=tag or "latest")
     except docker.errors.APIError as exc:
-        progress(f"cannot pull {base} ({str(exc).splitlines()[0][:160]}); building a base offline")
-        return build_offline_base(engine, progress)
-    return base
+        if base is not None:
+            raise SetupError(
+                f"cannot pull the base image {base}: {str(exc).splitlines()[0][:200]}",
+                hint="load it into the engine first (docker load) or leave out --base",
+            ) from None
+        progress(
+            f"cannot pull {wanted} ({str(exc).splitlines()[0][:160]}); building a base offline"
+        )
+        return build_offline_base(engine, interpreter.codename, progress), interpreter.offline_stack
+    return wanted, "pip"
 
 
-def find_local_torch_wheel(find_links: list[Path]) -> Path | None:
-    """A CPU build of torch in pip's find-links folders, if the machine has one."""
+def find_local_torch_wheel(find_links: list[Path], minor: str = DEFAULT_MINOR) -> Path | None:
+    """A CPU build of torch for Python ``minor`` in pip's find-links folders, if any."""
+    cp = "cp" + minor.replace(".", "")
     for folder in find_links:
         if folder.is_dir():
-            wheels = sorted(folder.glob("torch-*+cpu-cp311-*.whl"))
+            wheels = sorted(folder.glob(f"torch-*+cpu-{cp}-*.whl"))
             if wheels:
                 return wheels[-1]
     return None
@@ -245,7 +161,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def sandbox_build_inputs(dockerfile_dir: Path) -> list[Path]:
     """Files whose content defines the sandbox image."""
-    return [dockerfile_dir / "Dockerfile", dockerfile_dir / "requirements-sandbox.txt"]
+    names = ("Dockerfile", "requirements-sandbox.txt", "stack-debian.txt", "describe.py")
+    return [dockerfile_dir / name for name in names]
 
 
 def image_content_tag(inputs: list[Path], base_id: str, build_args: Mapping[str, str]) -> str:
@@ -268,12 +185,14 @@ def build_sandbox_image(
     ca_bundle: Path | None,
     progress: ProgressFn,
     force: bool = False,
+    stack: str = "pip",
+    python: str = DEFAULT_MINOR,
 ) -> SetupResult:
     """Build the sandbox image from ``sandbox/Dockerfile`` on ``base`` (cached by content)."""
     base_id = engine.image_id(base) or ""
     dockerfile_dir = bundled("sandbox")
-    wheel = find_local_torch_wheel(pip_find_links(env))
-    args: dict[str, str] = {"BASE": base}
+    wheel = find_local_torch_wheel(pip_find_links(env), python) if stack == "pip" else None
+    args: dict[str, str] = {"BASE": base, "STACK": stack}
     if wheel is not None:
         version = wheel.name.split("-")[1]
         args |= {"TORCH_REQUIREMENT": f"torch=={version}", "TORCH_INDEX_URL": ""}
@@ -282,7 +201,11 @@ def build_sandbox_image(
     if existing and not force:
         engine.client.images.get(content_tag).tag(*tag.split(":", 1))
         return SetupResult(
-            base_image=base, sandbox_image=tag, sandbox_image_id=existing, built=False
+            base_image=base,
+            sandbox_image=tag,
+            sandbox_image_id=existing,
+            built=False,
+            python=python,
         )
     with tempfile.TemporaryDirectory(prefix="capstone-build-") as tmp:
         context = Path(tmp) / "context"
@@ -307,7 +230,11 @@ def build_sandbox_image(
     image = engine.client.images.get(content_tag)
     image.tag(*tag.split(":", 1))
     return SetupResult(
-        base_image=base, sandbox_image=tag, sandbox_image_id=str(image.id), built=True
+        base_image=base,
+        sandbox_image=tag,
+        sandbox_image_id=str(image.id),
+        built=True,
+        python=python,
     )
 
 
@@ -343,25 +270,39 @@ def _stream_build(
 def setup(
     *,
     docker_host: str | None,
-    base: str,
+    base: str | None,
     tag: str,
     env: Mapping[str, str],
     ca_bundle: Path | None,
     progress: ProgressFn,
     force: bool = False,
+    python: str | None = None,
 ) -> SetupResult:
-    """Engine, base image and sandbox image, each only when missing."""
+    """Engine, base image and sandbox image, each only when missing.
+
+    ``python`` (``--python 3.13``) builds that interpreter's image beside the
+    default one, tagged ``<tag>-py3.13``; without it the default (3.11) image.
+    """
+    minor = python or DEFAULT_MINOR
+    interpreter = INTERPRETERS.get(minor)
+    if interpreter is None:
+        raise SetupError(
+            f"no sandbox image for Python {minor}",
+            hint=f"choose one of {', '.join(INTERPRETERS)}",
+        )
     engine = ensure_engine(docker_host, progress)
     leftovers = engine.remove_leftovers()
     if leftovers:
         progress(f"removed {leftovers} container(s) left by an interrupted evaluation")
-    base_image = ensure_base_image(engine, base, progress)
+    base_image, stack = ensure_base_image(engine, base, interpreter, progress)
     return build_sandbox_image(
         engine,
         base=base_image,
-        tag=tag,
+        tag=tag if minor == DEFAULT_MINOR else interpreter_image(tag, minor),
         env=env,
         ca_bundle=ca_bundle,
         progress=progress,
         force=force,
+        stack=stack,
+        python=minor,
     )

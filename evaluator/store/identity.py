@@ -15,6 +15,8 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+from evaluator.store.records import Membership
+
 _SCP = re.compile(r"^[\w.-]+@[\w.-]+:(?P<path>.+)$")
 
 
@@ -37,3 +39,10 @@ def learner_from_source(location: str) -> str:
     if scheme not in ("", "file") and len(segments) >= 2:
         return segments[-2].lower()
     return re.sub(r"\.git$", "", segments[-1]) or "unknown"
+
+
+def membership_of(source: str, *, learner: str | None, cohort: str | None) -> Membership | None:
+    """The membership flags give, or None to derive it when storing (see the module docstring)."""
+    if learner is None and cohort is None:
+        return None
+    return Membership(learner=learner or learner_from_source(source), cohort=cohort)

@@ -7,6 +7,7 @@ evaluator versions) are kept in the stored document and never make it invalid.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -50,7 +51,12 @@ class EvaluationRecord:
 
 
 def parse_report(text: str | bytes, *, where: str) -> tuple[Report, dict[str, Any]]:
-    """The report (known sections validated) and the whole document as parsed JSON."""
+    """The report (known sections validated) and the whole document as parsed JSON.
+
+    An optional section this version reads differently (say, the review's record from
+    another evaluator version) is left out of the validated report rather than
+    refusing it; it stays in the stored document.
+    """
     try:
         raw = json.loads(text)
     except ValueError as exc:
@@ -61,6 +67,15 @@ def parse_report(text: str | bytes, *, where: str) -> tuple[Report, dict[str, An
     try:
         return Report.model_validate(known), raw
     except ValidationError as exc:
+        optional = {
+            str(err["loc"][0])
+            for err in exc.errors()
+            if err["loc"] and not Report.model_fields[str(err["loc"][0])].is_required()
+        }
+        if optional and len(optional) == len({str(e["loc"][0]) for e in exc.errors()}):
+            trimmed = {key: value for key, value in known.items() if key not in optional}
+            with contextlib.suppress(ValidationError):
+                return Report.model_validate(trimmed), raw
         first = exc.errors()[0]
         at = ".".join(str(p) for p in first["loc"])
         raise ConfigError(

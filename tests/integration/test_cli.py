@@ -171,7 +171,7 @@ class TestWithEngine:
     def test_unreachable_repository_exits_2(self, tmp_path, engine):
         done = cli("evaluate", f"file://{tmp_path}/missing.git", "--out", str(tmp_path / "o"))
         assert done.returncode == 2
-        assert "could not fetch" in done.stderr
+        assert f"error: there is no folder {tmp_path}/missing.git on this machine" in done.stderr
         assert "Traceback" not in done.stderr
 
     def test_ctrl_c_removes_the_container(self, tmp_path, engine):

@@ -61,7 +61,15 @@ def test_passing_repository(tmp_path, engine, config):
     }
     assert check(report, "coverage").metrics["percent"] == 100.0
     assert check(report, "lint").metrics["violations"] == 0
-    assert set(report.timings.phases) == {"engine", "fetch", "install", "tests", "lint", "rubric"}
+    assert set(report.timings.phases) == {
+        "engine",
+        "fetch",
+        "install",
+        "tests",
+        "lint",
+        "rubric",
+        "review",
+    }
     # A two-function module meets few of 1.1's criteria: the rubric says so.
     assert report.rubric is not None and report.rubric.id == "1.1-file-organizer"
     assert report.decision is not None and report.decision.verdict.value == "not-yet"
@@ -149,8 +157,8 @@ def test_unresolvable_dependency_fails_install_with_pip_output(tmp_path, engine,
     report = run_eval(tmp_path, files, config)
     install = check(report, "install")
     assert install.status is Status.FAIL
-    assert "conflict" in install.summary
-    assert "numpy" in (install.log or "")
+    assert install.summary.startswith("numpy==1.21.0 (requirements.txt:1) conflicts with the ")
+    assert "preinstalled numpy" in install.summary
     assert check(report, "tests").status is Status.SKIPPED
 
 
@@ -235,8 +243,8 @@ def test_unknown_package_fails_install(tmp_path, engine, config):
     }
     install = check(run_eval(tmp_path, files, config), "install")
     assert install.status is Status.FAIL
-    assert "cannot be found on the package index" in install.summary
-    assert "no-such-package-4711" in (install.log or "")
+    assert "no wheel of capstone-evaluator-no-such-package-4711==1.0 for Python" in install.summary
+    assert "No matching distribution" in (install.log or "")
 
 
 def test_thread_bomb_hits_the_pids_limit(tmp_path, engine, config):

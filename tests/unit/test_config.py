@@ -28,3 +28,18 @@ def test_environment_overrides():
 def test_bad_numbers_say_which_variable(value):
     with pytest.raises(ConfigError, match="CAPSTONE_EVAL_CPUS"):
         load_config({"CAPSTONE_EVAL_CPUS": value})
+
+
+def test_fetch_limits_and_the_host_environment_git_sees():
+    config = load_config(
+        {
+            "CAPSTONE_EVAL_FETCH_MB": "50",
+            "CAPSTONE_EVAL_FETCH_TIMEOUT_S": "20",
+            "HTTPS_PROXY": "http://proxy:3128",
+            "GIT_DIR": "/elsewhere",
+            "KAGGLE_KEY": "secret",
+        }
+    )
+    assert config.workspace_limits.fetch_bytes == 50 * 1024**2
+    assert config.workspace_limits.fetch_timeout_s == 20
+    assert dict(config.git_env) == {"HTTPS_PROXY": "http://proxy:3128"}

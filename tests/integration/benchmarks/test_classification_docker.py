@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.benchmarks.definition import load_definition
-from evaluator.benchmarks.importer import import_dataset
-from evaluator.benchmarks.runner import gpu_runtime, run_benchmark
+from evaluator.benchmarks.data.importer import import_dataset
+from evaluator.benchmarks.runner import gpu_runtime
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
-from evaluator.intake.manifest import load_manifest
 from evaluator.model.report import CheckResult, Status
 from evaluator.sandbox.engine import DockerEngine
-from tests.integration.benchmarks.conftest import REPO_ROOT, learner
+from tests.integration.benchmarks.conftest import REPO_ROOT, bench_run, learner
 from tests.unit.benchmarks.test_definitions_import import mnist_pkl
 
 pytestmark = pytest.mark.docker
@@ -46,11 +44,7 @@ def run(
     name: str = "digits",
     **overrides: object,
 ) -> CheckResult:
-    definition = load_definition(name)
-    if overrides:
-        definition = definition.model_copy(update=overrides)
-    manifest = load_manifest(repo).manifest
-    return run_benchmark(engine, config.sandbox_image, repo, manifest, definition, config)
+    return bench_run(engine, config, repo, name, **overrides)
 
 
 def test_digits_scores_on_the_host(
@@ -66,15 +60,7 @@ def test_digits_scores_on_the_host(
     assert record["image_id"].startswith("sha256:")
     assert record["harness"]["sha256"] and record["data_files"]
     # A stricter rubric threshold turns the same predictions into a fail.
-    strict = run_benchmark(
-        bench_engine,
-        bench_config.sandbox_image,
-        repo,
-        load_manifest(repo).manifest,
-        load_definition("digits"),
-        bench_config,
-        threshold=0.999,
-    )
+    strict = bench_run(bench_engine, bench_config, repo, "digits", threshold=0.999)
     assert strict.status is Status.FAIL and strict.details["failure"] == "below-threshold"
 
 
@@ -198,13 +184,5 @@ def test_gpus_without_a_gpu_runtime_is_a_clear_error(
         pytest.skip("this engine has a GPU runtime")
     repo = learner(tmp_path / "repo", {"capstone.yaml": MANIFEST, "model.py": DIGITS_MODEL})
     with pytest.raises(UsageError, match="no GPU runtime") as caught:
-        run_benchmark(
-            bench_engine,
-            bench_config.sandbox_image,
-            repo,
-            load_manifest(repo).manifest,
-            load_definition("digits"),
-            bench_config,
-            gpus=True,
-        )
+        bench_run(bench_engine, bench_config, repo, "digits", gpus=True)
     assert "NVIDIA Container Toolkit" in str(caught.value.hint)

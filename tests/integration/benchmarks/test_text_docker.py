@@ -8,14 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluator.benchmarks.definition import load_definition
-from evaluator.benchmarks.importer import import_dataset
-from evaluator.benchmarks.runner import run_benchmark
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.config import EvaluatorConfig
-from evaluator.intake.manifest import load_manifest
 from evaluator.model.report import Status
 from evaluator.sandbox.engine import DockerEngine
-from tests.integration.benchmarks.conftest import learner
+from tests.integration.benchmarks.conftest import bench_run, learner
 
 pytestmark = pytest.mark.docker
 
@@ -61,14 +58,7 @@ def test_keyword_classifier_scores_f1_and_accuracy(
             "clf.py": KEYWORDS,
         },
     )
-    result = run_benchmark(
-        bench_engine,
-        bench_config.sandbox_image,
-        repo,
-        load_manifest(repo).manifest,
-        load_definition("text-classification"),
-        bench_config,
-    )
+    result = bench_run(bench_engine, bench_config, repo, "text-classification")
     assert result.status is Status.PASS, result.summary
     assert result.metrics["f1"] == pytest.approx(1.0)
     assert result.metrics["accuracy"] == pytest.approx(1.0)

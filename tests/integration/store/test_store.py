@@ -44,9 +44,11 @@ def test_stores_indexed_columns_and_the_whole_report(store_url: str) -> None:
     report = _attempt(full_report(), hours=0, commit="a" * 40)
     text = _text(
         report,
-        review={
+        review={  # as the LLM review writes it (evaluator.model.review.Review)
+            "status": "reviewed",
             "model": "openai/gpt-4o-mini",
-            "tokens": {"input": 1200, "output": 300},
+            "input_tokens": 1200,
+            "output_tokens": 300,
             "cost_usd": 0.0042,
         },
     )
@@ -75,6 +77,15 @@ def test_stores_indexed_columns_and_the_whole_report(store_url: str) -> None:
     with store.engine.connect() as conn:
         tokens = conn.execute(sa.text("select llm_tokens, llm_model from evaluations")).one()
     assert tuple(tokens) == (1500, "openai/gpt-4o-mini")
+
+
+def test_a_review_section_of_another_version_is_kept_and_its_cost_read(store_url: str) -> None:
+    store = open_store(store_url)
+    odd = {"usage": {"cost": 0.25, "input_tokens": 10, "output_tokens": 5}, "model": "m"}
+    stored = save_report(store, _text(full_report(), review=odd), membership=None, now=NOW)
+    row = store.frames().evaluations.iloc[0]
+    assert row.llm_cost_usd == pytest.approx(0.25)
+    assert '"usage"' in (store.report_text(stored.evaluation_id) or "")
 
 
 def test_same_run_updates_and_overrides_are_their_own_history(store_url: str) -> None:

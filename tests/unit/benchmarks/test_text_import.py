@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.benchmarks.data import load_hidden
+from evaluator.benchmarks.data.importer import import_dataset
+from evaluator.benchmarks.data.store import load_hidden
 from evaluator.benchmarks.definition import load_definition
-from evaluator.benchmarks.importer import import_dataset
 from evaluator.errors import ConfigError
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from evaluator.benchmarks.definition import Direction
-from evaluator.benchmarks.scoring import passes, score
-from evaluator.benchmarks.validate import (
+from evaluator.benchmarks.scoring.metrics import passes, score
+from evaluator.benchmarks.scoring.validate import (
     InvalidPredictions,
     load_predictions,
     validate_classification,

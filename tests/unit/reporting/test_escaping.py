@@ -31,7 +31,15 @@ def test_html_is_self_contained_and_forbids_scripts() -> None:
     html = render_html(full_report(), "nl")
     assert "default-src 'none'" in html
     assert not re.search(r"<(script|link|iframe|img)\b", html)
-    assert not re.search(r"(src|href)=\"?(https?:)?//", html)
+    assert not re.search(r"src=\"?(https?:)?//", html)
+    # The only external references are links (navigation, not loads) to cited lines at the
+    # evaluated commit.
+    assert not re.search(r"<(?!a )[^>]*href=\"?(https?:)?//", html)
+    links = re.findall(r'<a href="(https?://[^"]*)"', html)
+    assert links
+    assert all(
+        u.startswith("https://github.com/learner/organizer/blob/0123456789ab") for u in links
+    )
 
 
 def test_markdown_hostile_text_stays_inert() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from evaluator.model.criteria import CriterionStatus, GraduationVerdict, Override, Trust
 from evaluator.model.report import Status
-from evaluator.rubrics.apply import apply_rubric, record_override
+from evaluator.rubrics.apply import apply_rubric, record_override, redecide_judgements
 from evaluator.rubrics.decision import (
     apply_override,
     apply_overrides,
@@ -250,3 +250,80 @@ def test_apply_rubric_and_record_override_round_trip() -> None:
     again = apply_rubric(overridden, r)
     assert again.criteria[1].status is PASS
     assert again.criteria[1].trust is Trust.MENTOR
+
+
+def _weighted(*rows: tuple[str, float, CriterionStatus]) -> list:  # type: ignore[type-arg]
+    base = one(metric("x", "tests.passed >= 1"), check("tests", passed=1))
+    return [
+        base.model_copy(update={"id": cid, "must_pass": False, "weight": w, "status": status})
+        for cid, w, status in rows
+    ]
+
+
+def test_a_score_that_cannot_reach_min_score_is_not_yet_even_with_criteria_undecided() -> None:
+    # 1 of 4 weight failed, 3 undecided: full marks on the rest still reach 0.75 >= 0.6.
+    open_ = decide(_weighted(("a", 1, FAIL), ("b", 3, UNDECIDED)), min_score=0.6)
+    assert (open_.verdict, open_.score, open_.reachable) == (
+        GraduationVerdict.NEEDS_MENTOR, 0.0, 0.75,
+    )  # fmt: skip
+    # 3 of 4 weight failed: even full marks on the undecided one reach only 0.25 < 0.6.
+    hopeless = decide(_weighted(("a", 3, FAIL), ("b", 1, UNDECIDED)), min_score=0.6)
+    assert (hopeless.verdict, hopeless.reachable) == (GraduationVerdict.NOT_YET, 0.25)
+    assert hopeless.undecided == ["b"]
+    exact = decide(_weighted(("a", 2, FAIL), ("b", 3, UNDECIDED)), min_score=0.6)
+    assert exact.verdict is GraduationVerdict.NEEDS_MENTOR  # 0.6 reachable: not ruled out
+
+
+def test_a_proposal_stays_undecided_with_the_model_level_kept() -> None:
+    score = JudgementScore(level=4, justification="Great.", proposal_only="samples disagree")
+    result = one(JUDGEMENT, evidence=Evidence(judgements={"structure": score}))
+    assert result.status is UNDECIDED
+    assert result.level is None
+    assert result.llm_level == 4
+    assert "proposes level 4/4" in result.reason
+    assert "samples disagree" in result.reason
+    unscored = one(JUDGEMENT, evidence=Evidence(unscored="the LLM review did not run (no model)"))
+    assert unscored.reason == "not scored: the LLM review did not run (no model); a mentor decides"
+
+
+def test_a_mentor_override_of_an_llm_level_keeps_both_levels() -> None:
+    llm = one(JUDGEMENT, evidence=Evidence(judgements={"structure": JudgementScore(level=4)}))
+    assert (llm.status, llm.trust, llm.llm_level) == (PASS, Trust.LLM, 4)
+    mentor = apply_override(llm, _override("structure", 1))
+    assert (mentor.level, mentor.llm_level, mentor.trust) == (1, 4, Trust.MENTOR)
+    assert mentor.original is not None
+    assert (mentor.original.level, mentor.original.trust) == (4, Trust.LLM)
+
+
+def test_the_review_never_passes_a_failed_must_pass_criterion() -> None:
+    r = rubric(
+        metric("twenty", "tests.passed >= 20"),
+        {"id": "structure", "kind": "judgement", "must_pass": False},
+        min_score=0.5,
+    )
+    top = Evidence(
+        judgements={"structure": JudgementScore(level=4), "twenty": JudgementScore(level=4)}
+    )
+    decided = apply_rubric(report(check("tests", passed=3)), r, top)
+    assert decided.decision is not None
+    assert decided.decision.verdict is GraduationVerdict.NOT_YET
+    assert decided.criteria[0].status is FAIL
+    assert decided.criteria[0].llm_level is None  # only judgement criteria take LLM levels
+
+
+def test_redecide_judgements_keeps_other_results_and_overrides() -> None:
+    r = rubric(
+        metric("twenty", "tests.passed >= 20"),
+        {"id": "structure", "kind": "judgement", "must_pass": False},
+        {"id": "tests", "kind": "judgement", "must_pass": False},
+        min_score=0.5,
+    )
+    decided = record_override(apply_rubric(report(check("tests", passed=25)), r),
+                              _override("tests", 3))  # fmt: skip
+    scores = {"structure": JudgementScore(level=2), "tests": JudgementScore(level=0)}
+    again = redecide_judgements(decided, r, Evidence(judgements=scores))
+    assert [c.status for c in again.criteria] == [PASS, PASS, PASS]
+    assert (again.criteria[2].level, again.criteria[2].llm_level) == (3, 0)  # mentor wins
+    assert again.criteria[0] == decided.criteria[0]
+    assert again.decision is not None
+    assert again.decision.verdict is GraduationVerdict.READY

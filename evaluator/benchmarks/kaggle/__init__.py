@@ -1,0 +1,1 @@
+"""Kaggle benchmarks: leaderboard percentile, or a submission scored against a hidden solution."""

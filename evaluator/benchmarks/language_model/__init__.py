@@ -1,0 +1,1 @@
+"""Language-model benchmarks: separate sandbox steps, audits and bits per byte on the host."""

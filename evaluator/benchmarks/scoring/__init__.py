@@ -1,0 +1,1 @@
+"""Host-side scoring: metrics, validation of sandbox output, and the claim check."""

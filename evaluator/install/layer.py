@@ -1,0 +1,93 @@
+"""The offline install: wheels from the cache into a container with no network, committed.
+
+The container sees one read-only folder holding exactly the resolved wheels and
+a requirements file of ``name==version --hash=...`` lines written by the
+evaluator; pip installs from that folder alone (``--no-index``). Installing a
+wheel runs no code from it. The result is committed as an image tagged by the
+sandbox image id and the wheel set (names, versions, hashes), so learners with
+the same resolution share it and nothing else decides its content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from evaluator.config import SandboxLimits
+from evaluator.install.cache import WheelCache
+from evaluator.install.resolve import ResolvedWheel
+from evaluator.sandbox.interpreters import SandboxTarget
+from evaluator.sandbox.spec import RunSpec
+
+DEPS_REPO = "capstone-evaluator/deps"
+WHEELS_IN_CONTAINER = "/run/capstone-wheels"
+CONSTRAINTS = "/opt/sandbox/constraints.txt"
+REQUIREMENTS_NAME = "requirements.txt"
+
+
+def layer_tag(target: SandboxTarget, wheels: Sequence[ResolvedWheel]) -> str:
+    """Tag of the dependency layer: sandbox image id plus the exact wheel set (pure)."""
+    digest = hashlib.sha256(target.image_id.encode() + b"\n")
+    for wheel in sorted(wheels, key=lambda w: (w.name, w.version, w.sha256)):
+        digest.update(f"{wheel.name}=={wheel.version} {wheel.sha256}\n".encode())
+    return f"{DEPS_REPO}:{digest.hexdigest()[:20]}"
+
+
+def install_command() -> list[str]:
+    """pip in the container: this folder only, hashes required, the stack as constraints (pure)."""
+    folder = WHEELS_IN_CONTAINER
+    return [
+        "python",
+        "-m",
+        "pip",
+        "--isolated",
+        "install",
+        "--no-index",
+        "--find-links",
+        folder,
+        "--only-binary=:all:",
+        "--require-hashes",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--progress-bar",
+        "off",
+        "-c",
+        CONSTRAINTS,
+        "-r",
+        f"{folder}/{REQUIREMENTS_NAME}",
+    ]
+
+
+def layer_spec(image: str, limits: SandboxLimits, wheels: Path) -> RunSpec:
+    """The install run (pure): no network, the wheel folder read-only, root without capabilities."""
+    return RunSpec(
+        image=image,
+        command=install_command(),
+        limits=limits,
+        network="none",
+        read_only=False,
+        # pip writes into the image's venv, which root owns; the container still has
+        # no capabilities, no network, and cannot gain privileges.
+        user="0:0",
+        volumes=(),
+        ro_binds=((wheels.resolve(), WHEELS_IN_CONTAINER),),
+        env={"PIP_NO_CACHE_DIR": "1"},
+        purpose="install",
+    )
+
+
+def stage_wheels(cache: WheelCache, wheels: Sequence[ResolvedWheel], folder: Path) -> Path:
+    """A folder with exactly these wheels (hard links into the cache where possible)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for wheel in wheels:
+        source, target = cache.wheels / wheel.filename, folder / wheel.filename
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+    (folder / REQUIREMENTS_NAME).write_text("".join(f"{w.pin}\n" for w in wheels))
+    folder.chmod(0o755)
+    return folder
