@@ -16,6 +16,7 @@ import pandas as pd
 from evaluator.cohort.kpis import Kpi
 from evaluator.reporting.messages import Messages
 
+_MAX_POINTS = 300
 PASS, FAIL, MUTED, ACCENT = "#1a7f37", "#cf222e", "#57606a", "#0969da"
 _STYLE: dict[str, Any] = {
     "svg.fonttype": "none",
@@ -96,7 +97,8 @@ def benchmark_plot(values: pd.DataFrame, t: Messages) -> str | None:
     fig, axes_list = _figures(2.6 * len(groups) + 0.6, 3.2, len(groups))
     for ax, ((capstone, _, metric, op, threshold), group) in zip(axes_list, groups, strict=True):
         ax.boxplot(group["value"], widths=0.5)
-        ax.scatter([1] * len(group), group["value"], s=6, alpha=0.4, color=ACCENT)
+        if len(group) <= _MAX_POINTS:  # beyond that the points are one blot and megabytes of SVG
+            ax.scatter([1] * len(group), group["value"], s=6, alpha=0.4, color=ACCENT)
         ax.axhline(threshold, color=FAIL, linestyle="--", linewidth=1)
         ax.set_title(f"{capstone}\n{metric} {op} {threshold:g}", fontsize=9)
         ax.set_xticks([])
