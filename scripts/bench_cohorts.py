@@ -1,7 +1,8 @@
 """Figures for the cohort features (prints them; asserts nothing).
 
     .venv/bin/python scripts/bench_cohorts.py [--evaluations 100000] [--postgres]
-                                              [--batch 12] [--skip-aggregation]
+                                              [--batch 16] [--repeat 3] [--test-seconds 0]
+                                              [--skip-aggregation]
 
 - storing N generated evaluations (SQLite file; --postgres also a throw-away server)
 - reading them back as DataFrames, and aggregating them (every table of the dashboard)
@@ -104,14 +105,26 @@ def _batch_once(roster: Path, root: Path, workers: int) -> float:
     return seconds
 
 
-def bench_batch(repos: int, repeat: int) -> None:
+def _busy_test(seconds: float) -> str:
+    """A test that computes for ``seconds`` (an evaluation with some work in it)."""
+    return (
+        "import time\n\n\ndef test_work():\n"
+        f"    end = time.monotonic() + {seconds}\n"
+        "    n = 0\n    while time.monotonic() < end:\n        n += 1\n    assert n > 0\n"
+    )
+
+
+def bench_batch(repos: int, repeat: int, test_seconds: float) -> None:
     from tests.conftest import make_git_repo
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         lines = ["learner,repo,ref,capstone,cohort"]
         for n in range(repos):
-            make_git_repo(root / f"repo{n}", {**SMALL_REPO, "calc/n.py": f"N = {n}\n"})
+            files = {**SMALL_REPO, "calc/n.py": f"N = {n}\n"}
+            if test_seconds:
+                files["tests/test_work.py"] = _busy_test(test_seconds)
+            make_git_repo(root / f"repo{n}", files)
             lines.append(f"learner{n},repo{n},,1.1,bench")
         roster = root / "roster.csv"
         roster.write_text("\n".join(lines) + "\n")
@@ -130,7 +143,9 @@ def bench_batch(repos: int, repeat: int) -> None:
         one, two = min(times[1]), min(times[2])
         shown = {w: ", ".join(f"{t:.1f}" for t in ts) for w, ts in times.items()}
         median = statistics.median(times[1]) / statistics.median(times[2])
-        print(f"[batch, {repos} small repositories, {repeat} runs each] 1 worker: {shown[1]} s; "
+        work = f", tests computing {test_seconds:g} s" if test_seconds else ""
+        print(f"[batch, {repos} small repositories{work}, {repeat} runs each] "
+              f"1 worker: {shown[1]} s; "
               f"2 workers: {shown[2]} s; fastest {one:.1f} s vs {two:.1f} s: speed-up "
               f"{one / two:.2f}x (median {median:.2f}x; "
               f"target >= 1.8x); load average {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
@@ -142,11 +157,14 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also on a throw-away server")
     parser.add_argument("--batch", type=int, default=16, help="repositories (0: no batch)")
     parser.add_argument("--repeat", type=int, default=3, help="batch runs per worker count")
+    parser.add_argument(
+        "--test-seconds", type=float, default=0.0, help="each repository's tests compute this long"
+    )
     parser.add_argument("--skip-aggregation", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     if args.batch:
-        bench_batch(args.batch, args.repeat)
+        bench_batch(args.batch, args.repeat, args.test_seconds)
     if args.skip_aggregation:
         return
     bench_small_dashboard()
