@@ -137,15 +137,23 @@ def sandbox_setup(base: str | None, force: bool, python: str | None) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["report", "review", "benchmark"]))
+@click.argument("name", type=click.Choice(["report", "review", "rubric", "benchmark"]))
 def schema(name: str) -> None:
     """Print the JSON Schema of a document the evaluator reads or writes.
 
-    report: report.json; review: the LLM review's answer; benchmark: a benchmark definition.
+    report: report.json; review: the LLM review's answer; rubric: a rubric file;
+    benchmark: a benchmark definition.
     """
     import json
 
     from evaluator.benchmarks.definition import definition_json_schema
+
+    if name == "rubric":
+        from evaluator.rubrics.loader import dump_json
+        from evaluator.rubrics.model import rubric_json_schema
+
+        click.echo(dump_json(rubric_json_schema()), nl=False)
+        return
     from evaluator.model.report import report_json_schema
     from evaluator.review.answer import review_json_schema
 
@@ -513,6 +521,65 @@ def worker(workers: int | None, log_format: str, verbose: bool) -> None:
     from evaluator.commands import worker as command
 
     _exit(command.run, _config(), workers=workers, log_format=log_format, verbose=verbose)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@_LOG_FORMAT
+def serve(host: str, port: int, log_format: str) -> None:
+    """The GitHub App's webhook endpoint: POST /webhook, GET /healthz.
+
+    Needs GITHUB_WEBHOOK_SECRET; verified deliveries are queued for `capstone-eval
+    worker` and answered 202 at once.
+    """
+    from evaluator.commands import serve as command
+
+    _exit(command.run, _config(), host=host, port=port, log_format=log_format)
+
+
+@cli.command()
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path),
+    help="Folder of the capstone inside the checkout [default: the checkout].",
+)
+@click.option("--capstone", "capstone_id", help="Capstone id; overrides capstone.yaml.")
+@_LANG
+@click.option("--advisory", is_flag=True, help="Exit 0 whatever the verdict.")
+@click.option("--sarif", is_flag=True, help="Also write ruff findings as SARIF (ruff.sarif).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder [default: $RUNNER_TEMP/capstone-evaluator].",
+)
+def action(
+    path: Path | None,
+    capstone_id: str | None,
+    lang: str,
+    advisory: bool,
+    sarif: bool,
+    out: Path | None,
+) -> None:
+    """The GitHub Action's step: evaluate the checked-out pull request head and publish.
+
+    Reads the runner's GITHUB_* variables; writes the sticky comment, the check run,
+    the job summary and the step outputs (verdict, exit-code, report-dir, sarif).
+    Exit status as `evaluate`, or 0 with --advisory.
+    """
+    from evaluator.commands import action as command
+
+    _exit(
+        command.run,
+        _config(),
+        os.environ,
+        path=path,
+        capstone=capstone_id,
+        lang=lang,
+        advisory=advisory,
+        sarif=sarif,
+        out=out,
+    )
 
 
 # --- end of GitHub delivery and the job queue ---------------------------------------------------

@@ -16,19 +16,23 @@ from pathlib import Path
 
 from evaluator import __version__
 from evaluator.checks.benchmark import BenchmarkRequest, benchmark_checks
+from evaluator.checks.hidden_tests import CHECK_ID as HIDDEN_TESTS
+from evaluator.checks.hidden_tests import run_hidden_tests
 from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
 from evaluator.checks.tests import suite_evidence, suite_spec
 from evaluator.config import EvaluatorConfig
-from evaluator.errors import ConfigError
 from evaluator.install.images import load_targets
 from evaluator.intake.dependencies import plan_dependencies
 from evaluator.intake.fetch_errors import shown_url
-from evaluator.intake.manifest import Manifest, load_manifest
+from evaluator.intake.manifest import Manifest, load_manifest, manifest_key_line
 from evaluator.intake.source import FetchedSource, Source, fetch, with_local_changes
 from evaluator.intake.workspace import Workspace, copy_workspace, workspace_check
+from evaluator.integrity.check import integrity_check
+from evaluator.integrity.scan import StaticScan, scan_workspace
 from evaluator.model.report import (
     CheckResult,
+    Fault,
     Finding,
     Report,
     SandboxInfo,
@@ -40,12 +44,14 @@ from evaluator.model.report import (
 )
 from evaluator.model.review import Review
 from evaluator.progress import ProgressFn
+from evaluator.pycode.files import Codebase, load_codebase
 from evaluator.review.diff import git_diff
 from evaluator.review.evidence import judgement_scores, unscored_reason
 from evaluator.review.step import Reviewer, ReviewInputs
 from evaluator.rubrics.apply import apply_rubric
+from evaluator.rubrics.choice import choose_capstone
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, gather_presence
-from evaluator.rubrics.loader import find_rubric_path, load_rubric, rubrics_dir
+from evaluator.rubrics.loader import rubrics_dir
 from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.interpreters import SandboxTarget
@@ -98,25 +104,6 @@ def _skipped(check_id: str, why: str) -> CheckResult:
     return CheckResult(id=check_id, status=Status.SKIPPED, summary=f"not run: {why}")
 
 
-#: Id of the check that says why no rubric was applied (present only then).
-RUBRIC_CHECK = "rubric"
-
-
-def pick_rubric(capstone: str | None, folder: Path) -> Rubric | CheckResult:
-    """The rubric of ``capstone``, or a skipped ``rubric`` check saying why there is none.
-
-    A capstone without a rubric is not an evaluation failure: the checks still
-    decide. A rubric file that exists but is invalid is (it raises ConfigError).
-    """
-    if capstone is None:
-        return _skipped(RUBRIC_CHECK, "no capstone id; add capstone.yaml or pass --capstone")
-    try:
-        path = find_rubric_path(capstone, folder)
-    except ConfigError as exc:
-        return _skipped(RUBRIC_CHECK, exc.message)
-    return load_rubric(path)
-
-
 @dataclass(kw_only=True)
 class _Run:
     """What the steps of one evaluation share; each step appends its checks."""
@@ -142,6 +129,10 @@ class _Run:
     integrity_findings: list[Finding] = field(default_factory=list)
     """Findings any step makes about the trustworthiness of the evidence (code 'integrity/...');
     the integrity step reports them together."""
+    codebase: Codebase | None = None
+    """The workspace's Python code, parsed once (syntax trees; nothing runs)."""
+    scan: StaticScan | None = None
+    """The static scan of the workspace (hooks, marks, assertion-free tests, ...)."""
 
     @property
     def root(self) -> Path:
@@ -179,17 +170,26 @@ def _intake(
 
 
 def _step_manifest(run: _Run) -> None:
-    """Report on the workspace, read the manifest, pick the rubric."""
+    """Report on the workspace, read the manifest, pick the capstone and its rubric."""
     run.checks.append(workspace_check(run.workspace))
     outcome = load_manifest(run.workspace.root)
     run.checks.append(outcome.check)
-    run.manifest = outcome.manifest
-    run.capstone = run.request.capstone or (run.manifest.capstone if run.manifest else None)
-    rubric = pick_rubric(run.capstone, run.request.rubrics or rubrics_dir())
-    if isinstance(rubric, CheckResult):
-        run.checks.append(rubric)
-    else:
-        run.rubric = rubric
+    choice = choose_capstone(
+        run.request.capstone,
+        outcome.manifest,
+        run.request.rubrics or rubrics_dir(),
+        manifest_line=manifest_key_line(run.workspace.root, "capstone"),
+    )
+    run.manifest, run.capstone, run.rubric = choice.manifest, choice.capstone, choice.rubric
+    run.checks += [choice.check] if choice.check is not None else []
+    run.integrity_findings += choice.findings
+
+
+def _step_static_scan(run: _Run) -> None:
+    """Read the learner's code for forged evidence (syntax trees only; nothing runs)."""
+    with run.clock.phase("scan"):
+        run.codebase = load_codebase(run.root)
+        run.scan = scan_workspace(run.root, manifest=run.manifest, codebase=run.codebase)
 
 
 def _step_install(run: _Run) -> None:
@@ -227,6 +227,29 @@ def _step_tests(run: _Run) -> None:
         run.checks += [evidence.tests, evidence.coverage]
 
 
+def _step_hidden_tests(run: _Run) -> None:
+    """The rubric's own tests of the capstone's behaviour, from a process learner code cannot
+    share (only when the rubric has hidden tests)."""
+    if run.rubric is None or run.rubric.hidden_tests is None:
+        return
+    with run.clock.phase("hidden-tests"):
+        if not run.installed:
+            run.checks.append(_skipped(HIDDEN_TESTS, "dependencies did not install"))
+            return
+        run.progress("running the evaluator's hidden tests in a fresh sandbox")
+        run.checks.append(
+            run_hidden_tests(
+                run.engine,
+                image=run.image,
+                name=run.rubric.hidden_tests,
+                manifest=run.manifest,
+                workspace=run.root,
+                scratch=run.scratch,
+                limits=run.config.limits,
+            )
+        )
+
+
 def _step_benchmark(run: _Run) -> None:
     """The hidden-label benchmarks the capstone's rubric names (capstone.yaml gives the entry
     points; a missing one fails its check with the lines to add)."""
@@ -253,7 +276,8 @@ def _step_lint(run: _Run) -> None:
     """ruff with the programme's rules, on the host (it only parses)."""
     with run.clock.phase("lint"):
         run.progress("linting with ruff")
-        run.checks.append(run_lint(run.root, run.config.lint_rules, run.config.lint_budget))
+        noqa = run.scan.noqa_directives if run.scan is not None else 0
+        run.checks.append(run_lint(run.root, run.config.lint_rules, run.config.lint_budget, noqa))
 
 
 def _step_rubric_evidence(run: _Run) -> None:
@@ -262,7 +286,18 @@ def _step_rubric_evidence(run: _Run) -> None:
         return
     with run.clock.phase("rubric"):
         run.progress(f"applying rubric {run.rubric.id}")
-        run.presence = gather_presence(run.root, run.rubric)
+        run.presence = gather_presence(
+            run.root,
+            run.rubric,
+            entry_points=run.manifest.entry_points() if run.manifest else (),
+            codebase=run.codebase,
+        )
+
+
+def _step_integrity(run: _Run) -> None:
+    """Report the static scan and every integrity finding the other steps made."""
+    scanned = run.scan.findings if run.scan is not None else ()
+    run.checks.append(integrity_check([*scanned, *run.integrity_findings]))
 
 
 def _step_hand_over_workspace(run: _Run) -> None:
@@ -294,20 +329,31 @@ def _step_review(run: _Run) -> None:
 STEPS: tuple[Callable[[_Run], None], ...] = (
     _step_hand_over_workspace,  # first: before any learner code has run in the sandbox
     _step_manifest,
+    _step_static_scan,
     _step_install,
     _step_tests,
+    _step_hidden_tests,
     _step_benchmark,
     _step_lint,
     _step_rubric_evidence,
     _step_review,
+    _step_integrity,
 )
 
 
+def _operator_error(checks: list[CheckResult]) -> str | None:
+    """What the operator must fix, when checks errored on the evaluator's side."""
+    faults = [c for c in checks if c.status is Status.ERROR and c.fault is Fault.OPERATOR]
+    return "; ".join(f"{c.id}: {c.summary}" for c in faults) or None
+
+
 def _report(run: _Run) -> Report:
+    verdict = decide_verdict(run.checks)
     report = Report(
         evaluator_version=__version__,
         capstone=run.capstone,
-        verdict=decide_verdict(run.checks),
+        verdict=verdict,
+        error=_operator_error(run.checks) if verdict is Verdict.ERROR else None,
         source=run.fetched.info,
         timings=run.clock.timings(),
         sandbox=SandboxInfo(

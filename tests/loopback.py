@@ -48,9 +48,11 @@ def require_redis() -> str:
 
 
 class RedisServer:
-    """A redis-server on 127.0.0.1 with an append-only file fsynced on every write."""
+    """A redis-server on 127.0.0.1 with an append-only file (fsynced on every write, or
+    every second as Redis does by default)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, fsync_always: bool = True) -> None:
+        self.fsync = "always" if fsync_always else "everysec"
         self.binary = require_redis()
         self.folder = folder
         self.port = free_port()
@@ -66,7 +68,7 @@ class RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "yes"],
+             "--appendonly", "yes", "--appendfsync", self.fsync, "--save", "", "--protected-mode", "yes"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_for(self._answers, timeout_s=15, what="redis-server")
@@ -88,9 +90,9 @@ class RedisServer:
 
 
 @contextmanager
-def redis_server(folder: Path) -> Iterator[RedisServer]:
+def redis_server(folder: Path, *, fsync_always: bool = True) -> Iterator[RedisServer]:
     """A running RedisServer, stopped afterwards."""
-    server = RedisServer(folder)
+    server = RedisServer(folder, fsync_always=fsync_always)
     server.start()
     try:
         yield server
@@ -98,16 +100,15 @@ def redis_server(folder: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-class WorkerProcess:
-    """``capstone-eval worker`` as a separate process, with its JSON log in a file."""
+class CliProcess:
+    """A ``capstone-eval`` command as a separate process, with its output in a file."""
 
-    def __init__(self, env: Mapping[str, str], log_path: Path, workers: int = 1) -> None:
+    def __init__(self, args: list[str], env: Mapping[str, str], log_path: Path) -> None:
         self.log_path = log_path
-        self.log = log_path.open("wb")
+        self.log = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [*CLI, "worker", "--workers", str(workers), "--log-format", "json"],
-            env=dict(env), stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
-        )  # fmt: skip
+            [*CLI, *args], env=dict(env), stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+        )
 
     @property
     def owner(self) -> str:
@@ -130,5 +131,37 @@ class WorkerProcess:
         self.log.close()
 
     def text(self) -> str:
-        """Everything the worker logged so far."""
+        """Everything the process logged so far."""
         return self.log_path.read_text(errors="replace")
+
+
+class WorkerProcess(CliProcess):
+    """``capstone-eval worker`` with JSON logs."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path, workers: int = 1) -> None:
+        super().__init__(["worker", "--workers", str(workers), "--log-format", "json"], env,
+                         log_path)  # fmt: skip
+
+
+class ServeProcess(CliProcess):
+    """``capstone-eval serve`` on a free port; ``url`` once it answers /healthz."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        super().__init__(["serve", "--port", str(self.port), "--log-format", "json"], env,
+                         log_path)  # fmt: skip
+        wait_for(self._healthy, timeout_s=30, what="capstone-eval serve")
+
+    @property
+    def url(self) -> str:
+        """http://127.0.0.1:PORT"""
+        return f"http://127.0.0.1:{self.port}"
+
+    def _healthy(self) -> bool:
+        if self.proc.poll() is not None:
+            pytest.fail(f"serve exited: {self.text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from evaluator.integrity.check import integrity_check
+from evaluator.integrity.kinds import finding
 from evaluator.model.criteria import Override
 from evaluator.model.report import CheckResult, Finding, Report, SourceInfo, Status, Verdict
 from evaluator.model.review import (
@@ -17,6 +19,7 @@ from evaluator.model.review import (
 )
 from evaluator.review.evidence import judgement_scores
 from evaluator.rubrics.apply import apply_rubric, record_override
+from evaluator.rubrics.code_evidence import CodeEvidence
 from evaluator.rubrics.evidence import Evidence, JudgementScore, PresenceEvidence, RuleEvidence
 from evaluator.rubrics.loader import find_rubric
 from tests.factories import report
@@ -53,6 +56,10 @@ def _checks(passed: int, violations: int, percent: float) -> list[CheckResult]:
             ],
         ),
         CheckResult(
+            id="hidden-tests", status=Status.PASS, summary="8 of 8 hidden tests passed",
+            metrics={"passed": 8, "failed": 0, "errors": 0, "total": 8},
+        ),
+        CheckResult(
             id="coverage", status=Status.PASS, summary=f"{percent}% of lines covered",
             metrics={"percent": percent},
             details={"files": {"organizer/cli.py": 41.0, "organizer/mover.py": 92.5,
@@ -68,26 +75,38 @@ def _checks(passed: int, violations: int, percent: float) -> list[CheckResult]:
                         message="Line too long (120 > 100) <!-- hidden -->"),
             ],
         ),
+        integrity_check([
+            finding("pragma-no-cover", "organizer/<b>mover</b>.py", 40,
+                    "`pragma: no cover` hides these lines from coverage"),
+            finding("noqa", "organizer/cli.py", 7, "lint suppression comment"),
+        ]),
     ]  # fmt: skip
 
 
 def _evidence(logging_found: bool) -> Evidence:
     found = RuleEvidence(count=3, locations=("organizer/__init__.py",))
+    modules = CodeEvidence(count=5, locations=("organizer/cli.py (organizer.cli)",))
     return Evidence(
         presence=PresenceEvidence(
-            files={
-                "multi-module": (found, RuleEvidence(count=5, locations=("organizer/cli.py",))),
-                "logging": (),
-                "error-handling": (),
-                "readme": (),
-            },
+            files={"multi-module": (found,), "logging": (), "error-handling": (), "readme": ()},
             patterns={
                 "multi-module": (),
-                "logging": (
-                    RuleEvidence(count=int(logging_found), locations=("organizer/cli.py:3",)),
-                ),
-                "error-handling": (RuleEvidence(count=4, locations=("organizer/mover.py:22",)),),
+                "logging": (),
+                "error-handling": (),
                 "readme": (RuleEvidence(count=0),),
+            },
+            code={
+                "multi-module": (modules,),
+                "logging": (
+                    CodeEvidence(
+                        count=int(logging_found),
+                        locations=("organizer/cli.py:3 (logging.getLogger)",),
+                    ),
+                ),
+                "error-handling": (
+                    CodeEvidence(count=4, locations=("organizer/mover.py:22 (OSError)",)),
+                ),
+                "readme": (),
             },
         ),
         judgements=judgement_scores(sample_review()),
@@ -182,10 +201,13 @@ def mnist_report() -> Report:
     evidence = Evidence(
         presence=PresenceEvidence(
             files={"pure-pytorch": ()},
-            patterns={
+            patterns={"pure-pytorch": ()},
+            code={
                 "pure-pytorch": (
-                    RuleEvidence(count=0),
-                    RuleEvidence(count=2, locations=("mnist/model.py:1", "mnist/train.py:1")),
+                    CodeEvidence(count=0),
+                    CodeEvidence(
+                        count=2, locations=("mnist/model.py:1 (torch)", "mnist/train.py:1 (torch)")
+                    ),
                 )
             },
         ),

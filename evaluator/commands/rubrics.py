@@ -40,6 +40,7 @@ def _rule(criterion: object) -> str:
         for p in criterion.patterns:
             bound = f"<= {p.max_count}" if p.max_count is not None else f">= {p.min_count}"
             rules.append(f"/{p.regex}/ in {p.glob!r} {bound}")
+        rules.extend(f"code: {r.expression}" for r in criterion.code)
         return "; ".join(rules)
     return "scored 0-4 by the LLM review or a mentor"
 

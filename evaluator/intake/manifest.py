@@ -24,6 +24,7 @@ EXAMPLE_MANIFEST = """\
 capstone: 1.1-file-organizer      # capstone id from the programme's rubric list
 source: [file_organizer]          # packages measured by coverage (default: whole repo)
 tests: [tests]                    # where pytest looks (default: pytest's own discovery)
+cli: python -m file_organizer     # how to run your tool; the evaluator's tests append a folder
 """
 
 _CAPSTONE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -130,6 +131,21 @@ class Manifest(FrozenModel):
     )
     train: TrainEntry | None = None
     service: ServiceEntry | None = None
+    cli: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Shell command that runs the learner's command-line tool in the "
+        "repository root; the rubric's hidden tests append their arguments "
+        "(e.g. 'python -m file_organizer --verbose').",
+    )
+
+    def entry_points(self) -> list[str]:
+        """Every ``package.module:attribute`` entry point the manifest names, in field order."""
+        if self.benchmark is None:
+            return []
+        values = self.benchmark.model_dump().values()
+        return [v for v in values if isinstance(v, str) and _ENTRY_POINT.match(v)]
 
     @field_validator("capstone")
     @classmethod
@@ -177,13 +193,25 @@ def _fail(summary: str, findings: list[Finding]) -> ManifestOutcome:
     )
 
 
+def key_line(text: str, key: str) -> int | None:
+    """Best-effort 1-based line of a top-level key in manifest text."""
+    match = re.compile(rf"^{re.escape(key)}\s*:", re.MULTILINE).search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def manifest_key_line(workspace: Path, key: str) -> int | None:
+    """The line of a top-level key in the workspace's capstone.yaml, if it is there."""
+    path = workspace / MANIFEST_NAME
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_MANIFEST_BYTES:
+        return None
+    return key_line(path.read_text(encoding="utf-8", errors="replace"), key)
+
+
 def _yaml_line(text: str, loc: tuple[int | str, ...]) -> int | None:
     """Best-effort line of the top-level key named first in a pydantic error location."""
     if not loc or not isinstance(loc[0], str):
         return None
-    pattern = re.compile(rf"^{re.escape(loc[0])}\s*:", re.MULTILINE)
-    match = pattern.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    return key_line(text, loc[0])
 
 
 def parse_manifest(text: str) -> ManifestOutcome:

@@ -9,10 +9,9 @@ import; each one no ``source:`` entry covers is reported.
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import PurePosixPath
 
-from evaluator.intake.manifest import MANIFEST_NAME, Manifest
+from evaluator.intake.manifest import MANIFEST_NAME, Manifest, key_line
 from evaluator.integrity.kinds import finding
 from evaluator.model.report import Finding
 from evaluator.pycode.files import Codebase, is_test_file, module_name
@@ -69,11 +68,6 @@ def _covered(where: str, name: str, sources: list[str]) -> bool:
     return False
 
 
-def _source_line(manifest_text: str) -> int | None:
-    match = re.search(r"^source\s*:", manifest_text, re.MULTILINE)
-    return manifest_text.count("\n", 0, match.start()) + 1 if match else None
-
-
 def narrow_source_findings(
     codebase: Codebase, manifest: Manifest | None, manifest_text: str
 ) -> list[Finding]:
@@ -93,7 +87,7 @@ def narrow_source_findings(
         finding(
             "narrow-source",
             MANIFEST_NAME,
-            _source_line(manifest_text),
+            key_line(manifest_text, "source"),
             f"source: {', '.join(manifest.source)} leaves out {shown}: coverage must measure "
             "all of the learner's code",
         )

@@ -72,6 +72,12 @@ class CheckResult(FrozenModel):
         description="For an errored check: learner (counts against the submission) or "
         "operator (the evaluator's setup; never counted against the learner).",
     )
+    accounted_for: list[str] = Field(
+        default_factory=list,
+        description="Integrity finding kinds this check's result already corrects for "
+        "(e.g. 'assertion-free': such tests are not counted), so findings of these kinds "
+        "do not hold its criteria for a mentor.",
+    )
 
 
 class SourceInfo(FrozenModel):
@@ -134,14 +140,18 @@ class Report(FrozenModel):
 
 
 def decide_verdict(checks: list[CheckResult]) -> Verdict:
-    """``pass`` when no check failed or errored, else ``fail``.
+    """``fail`` when a check failed or errored on the learner's side; else ``error`` when a
+    check errored on the operator's side; else ``pass``.
 
     Errored checks (a learner test suite that hangs, a crash) count as failures
-    of the submission; :attr:`Verdict.ERROR` is reserved for evaluations that
-    could not run at all.
+    of the submission; an operator fault (hidden data not imported, engine error)
+    never does: the evaluation is incomplete until the operator fixes it.
     """
-    bad = {Status.FAIL, Status.ERROR}
-    return Verdict.FAIL if any(c.status in bad for c in checks) else Verdict.PASS
+    operator = [c for c in checks if c.status is Status.ERROR and c.fault is Fault.OPERATOR]
+    learner = [c for c in checks if c.status in {Status.FAIL, Status.ERROR} and c not in operator]
+    if learner:
+        return Verdict.FAIL
+    return Verdict.ERROR if operator else Verdict.PASS
 
 
 def report_json_schema() -> dict[str, Any]:

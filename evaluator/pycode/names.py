@@ -150,7 +150,7 @@ def imports_in(nodes: list[ast.stmt] | ast.AST, names: Names) -> list[ImportedNa
     inner: set[int] = set()  # attributes inside a longer chain: only the whole chain counts
     for root in roots:
         for node in ast.walk(root):
-            if isinstance(node, ast.Attribute):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
                 inner.add(id(node.value))
             if id(node) in inner:
                 continue
@@ -167,16 +167,25 @@ def imports_in(nodes: list[ast.stmt] | ast.AST, names: Names) -> list[ImportedNa
                         computed=module is None,
                     )
                 )
-            elif isinstance(node, ast.Call) and dotted(node.func) == "getattr":
-                attr = names.dynamic_module(node)
-                if attr is not None and _is_imported(node.args[0], names):
-                    found.append(ImportedName(qualified=attr, line=node.lineno, dynamic=True))
+            elif isinstance(node, ast.Call) and dotted(node.func) == "getattr" and node.args:
+                found.extend(_getattr_import(node, names))
             elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
                 resolved = _imported_attribute(node, names)
                 if resolved is not None:
                     found.append(ImportedName(qualified=resolved, line=node.lineno))
     found.sort(key=lambda item: item.line)
     return found
+
+
+def _getattr_import(node: ast.Call, names: Names) -> list[ImportedName]:
+    """``getattr(module, "Y")`` reads ``module.Y``; with a computed name, any ``module.*``."""
+    if not _is_imported(node.args[0], names):
+        return []
+    attr = names.dynamic_module(node)
+    if attr is not None:
+        return [ImportedName(qualified=attr, line=node.lineno, dynamic=True)]
+    module = names.resolve(node.args[0]) or "?"
+    return [ImportedName(qualified=f"{module}.*", line=node.lineno, dynamic=True, computed=True)]
 
 
 def _is_imported(node: ast.AST, names: Names) -> bool:

@@ -42,6 +42,9 @@ class QueueConfig:
     """Wait before retrying a job whose evaluation could not start (engine down)."""
     keep_s: float = 7 * 24 * 3600.0
     """Finished job records are kept this long (the reports stay on disk)."""
+    fsync: bool = False
+    """Embedded queue: make every commit wait for the disk (CAPSTONE_EVAL_QUEUE_FSYNC=1);
+    without it a committed job survives any process crash, not a power cut."""
     poll_s: float = 0.5
     """Longest wait of an idle worker between looks at an embedded (SQLite) queue."""
 
@@ -79,4 +82,5 @@ def load_queue_config(env: Mapping[str, str]) -> QueueConfig:
         workers=_positive_int(env, WORKERS, QueueConfig.workers),
         lease_s=lease_s,
         heartbeat_s=min(QueueConfig.heartbeat_s, lease_s / 3),
+        fsync=env.get("CAPSTONE_EVAL_QUEUE_FSYNC", "") in ("1", "true", "yes"),
     )

@@ -56,8 +56,16 @@ class JobQueue:
     def open(cls, config: EvaluatorConfig) -> JobQueue:
         """The queue the configuration names (the embedded SQLite one by default)."""
         settings = config.queue
-        backend = open_backend(settings.resolved_url(config.data_dir), settings.name)
+        url = settings.resolved_url(config.data_dir)
+        backend = open_backend(url, settings.name, fsync=settings.fsync)
         return cls(backend, settings, config.data_dir / "queue" / "reports")
+
+    def unavailable(self, exc: Exception) -> QueueUnavailable:
+        """The error that says this queue's storage cannot be reached, and what to do."""
+        return QueueUnavailable(
+            f"the job queue at {self.where} cannot be reached: {exc}",
+            hint="start the Redis server (or check CAPSTONE_EVAL_QUEUE_URL) and retry",
+        )
 
     @property
     def where(self) -> str:
@@ -79,11 +87,8 @@ class JobQueue:
                 return Submitted(record=existing or record, created=False)
             self.enqueue(job.id)
         except Exception as exc:
-            if _is_storage_error(exc):
-                raise QueueUnavailable(
-                    f"the job queue at {self.where} cannot be reached: {exc}",
-                    hint="start the Redis server (or check CAPSTONE_EVAL_QUEUE_URL) and retry",
-                ) from None
+            if is_storage_error(exc):
+                raise self.unavailable(exc) from None
             raise
         return Submitted(record=record, created=True)
 
@@ -124,8 +129,8 @@ class JobQueue:
             time.sleep(poll_s)
 
 
-def _is_storage_error(exc: Exception) -> bool:
-    # sqlite3 and redis raise their own errors; both count as "queue unreachable".
+def is_storage_error(exc: Exception) -> bool:
+    """Whether ``exc`` says the queue's storage (SQLite file, Redis) cannot be used."""
     import sqlite3
 
     from redis.exceptions import RedisError

@@ -120,6 +120,9 @@ class JobRunner:
             report = self._evaluate(job, sink)
         except (RetryLater, EngineUnavailable) as exc:
             return self._retry_later(record, sink, exc.message)
+        except ConfigError as exc:  # e.g. the App is not installed there: retrying won't help
+            _tell_failed(sink, job, exc.message)
+            return _finish(record, JobState.FAILED, error=str(exc))
         folder = self.queue.reports_dir / job.id
         base = self.config.github.report_url
         url = f"{base}/{job.id}/report.html" if base else None
@@ -129,6 +132,7 @@ class JobRunner:
             sink.finished(job, report, folder)
         except Exception as exc:
             log.warning("job %s: delivering the report failed", job.id, exc_info=True)
+            _tell_failed(sink, job, f"the report could not be delivered: {exc}")
             return _finish(record, JobState.FAILED, error=f"delivery failed: {exc}", **done)
         return _finish(record, JobState.DONE, **done)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -34,11 +35,20 @@ Reaper = Callable[[], int]
 
 
 def engine_reaper(config: EvaluatorConfig) -> Reaper:
-    """A reaper on the configured Docker engine (connects on first use)."""
+    """A reaper on the configured Docker engine (connected on first use, again after an
+    engine error)."""
     from evaluator.sandbox.engine import DockerEngine
 
+    engines: list[DockerEngine] = []
+
     def reap() -> int:
-        return DockerEngine.connect(config.docker_host).remove_leftovers()
+        if not engines:
+            engines.append(DockerEngine.connect(config.docker_host))
+        try:
+            return engines[0].remove_leftovers()
+        except Exception:
+            engines.clear()
+            raise
 
     return reap
 
@@ -106,18 +116,10 @@ class Sweeper:
         return 1
 
 
-def run_worker(
-    queue: JobQueue,
-    config: EvaluatorConfig,
-    *,
-    workers: int,
-    reap: Reaper | None = None,
-) -> None:
-    """Run jobs from ``queue`` with ``workers`` at once until SIGINT/SIGTERM (blocks).
-
-    SIGINT lets running evaluations finish; SIGTERM stops at once, and the jobs
-    this process was running go back on the queue.
-    """
+@contextmanager
+def _attached(queue: JobQueue, config: EvaluatorConfig, reap: Reaper | None) -> Iterator[JobRunner]:
+    """A runner attached to ``queue`` and a sweeper thread, for as long as the block runs;
+    afterwards the jobs still running here go back on the queue."""
     runner = JobRunner(queue=queue, config=config, owner=process_owner())
     queue.runner = runner
     sweeper = Sweeper(queue=queue, config=config, reap=reap or engine_reaper(config))
@@ -133,7 +135,16 @@ def run_worker(
 
     thread = threading.Thread(target=sweep_forever, name="sweeper", daemon=True)
     thread.start()
-    consumer = Consumer(
+    try:
+        yield runner
+    finally:
+        stop.set()
+        _put_back_own(queue, runner)
+        event(log, "worker.stopped", owner=runner.owner)
+
+
+def _consumer(queue: JobQueue, workers: int) -> Consumer:
+    return Consumer(
         queue.backend.huey,
         workers=workers,
         worker_type="thread",
@@ -141,13 +152,50 @@ def run_worker(
         max_delay=queue.settings.poll_s,
         check_worker_health=True,
     )
-    event(log, "worker.started", owner=runner.owner, workers=workers, queue=queue.where)
-    try:
+
+
+def run_worker(
+    queue: JobQueue,
+    config: EvaluatorConfig,
+    *,
+    workers: int,
+    reap: Reaper | None = None,
+) -> None:
+    """Run jobs from ``queue`` with ``workers`` at once until SIGINT/SIGTERM (blocks).
+
+    SIGINT lets running evaluations finish; SIGTERM stops at once, and the jobs
+    this process was running go back on the queue.
+    """
+    with _attached(queue, config, reap) as runner:
+        consumer = _consumer(queue, workers)
+        event(log, "worker.started", owner=runner.owner, workers=workers, queue=queue.where)
         consumer.run()
-    finally:
-        stop.set()
-        _put_back_own(queue, runner)
-        event(log, "worker.stopped", owner=runner.owner)
+
+
+@contextmanager
+def worker_threads(
+    queue: JobQueue,
+    config: EvaluatorConfig,
+    *,
+    workers: int,
+    reap: Reaper | None = None,
+) -> Iterator[JobRunner]:
+    """Run jobs from ``queue`` in this process's background threads while the block runs
+    (``capstone-eval batch``: submit, then ``queue.wait``). Signal handling stays the
+    caller's. Leaving the block lets running evaluations finish; an exception
+    (Ctrl-C) leaves at once, and the jobs still running go back on the queue."""
+    with _attached(queue, config, reap) as runner:
+        consumer = _consumer(queue, workers)
+        consumer.scheduler.start()
+        for _, thread in consumer.worker_threads:
+            thread.start()
+        event(log, "worker.started", owner=runner.owner, workers=workers, queue=queue.where)
+        try:
+            yield runner
+        except BaseException:
+            consumer.stop(graceful=False)
+            raise
+        consumer.stop(graceful=True)
 
 
 def _put_back_own(queue: JobQueue, runner: JobRunner) -> None:

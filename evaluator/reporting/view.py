@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evaluator.integrity.check import CHECK_ID as INTEGRITY
+from evaluator.integrity.kinds import is_flag, kind_of
 from evaluator.model.criteria import CriterionResult, CriterionStatus
 from evaluator.model.report import CheckResult, Finding, MetricValue, Report
 from evaluator.reporting.review_view import ReviewRow, review_rows
@@ -25,6 +27,10 @@ class ReportView:
     undecided: list[CriterionResult]
     test_failures: list[Finding]
     lint_findings: list[Finding]
+    integrity_flags: list[tuple[str, Finding]]
+    """(kind, finding) of the integrity findings that question the evidence."""
+    integrity_info: list[tuple[str, int]]
+    """(kind, count) of informational integrity findings (lint suppressions)."""
     coverage_files: list[tuple[str, float]]
     """(path, percent), least covered first."""
     benchmark: list[tuple[str, MetricValue]]
@@ -50,12 +56,25 @@ def _coverage(check: CheckResult | None) -> list[tuple[str, float]]:
     return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
+def _integrity(report: Report) -> tuple[list[tuple[str, Finding]], list[tuple[str, int]]]:
+    flags: list[tuple[str, Finding]] = []
+    info: dict[str, int] = {}
+    for item in _findings(report, INTEGRITY):
+        kind = kind_of(item) or item.code
+        if is_flag(kind):
+            flags.append((kind, item))
+        else:
+            info[kind] = info.get(kind, 0) + 1
+    return flags, sorted(info.items())
+
+
 def build_view(report: Report) -> ReportView:
     """The view of ``report`` that both the Markdown and the HTML renderer use."""
     criteria = report.criteria
     failing = [c for c in criteria if c.status is CriterionStatus.FAIL]
     failing.sort(key=lambda c: not c.must_pass)  # stable: rubric order within each group
     bench = report.check(BENCHMARK)
+    flags, info = _integrity(report)
     return ReportView(
         report=report,
         verdict=report.decision.verdict.value if report.decision else report.verdict.value,
@@ -64,6 +83,8 @@ def build_view(report: Report) -> ReportView:
         undecided=[c for c in criteria if c.status is CriterionStatus.UNDECIDED],
         test_failures=_findings(report, TESTS),
         lint_findings=_findings(report, LINT),
+        integrity_flags=flags,
+        integrity_info=info,
         coverage_files=_coverage(report.check(COVERAGE)),
         benchmark=sorted(bench.metrics.items()) if bench else [],
         review=review_rows(report),

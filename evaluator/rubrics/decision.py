@@ -2,8 +2,13 @@
 
 Pure functions only: no files, no clock, no network. Missing evidence (a check
 that did not run, a judgement nobody scored) is an undecided criterion with its
-reason; a check that errored on learner code is a failed one. Nothing here
-raises on learner data.
+reason; a check that errored on learner code is a failed one, a check that
+errored on the operator's side (hidden data not imported, engine error) leaves
+the criterion undecided with the operator's fix. A criterion that passed on
+evidence an integrity finding questions (a conftest hook that can rewrite
+outcomes, ``pragma: no cover``) is held undecided for a mentor, with the findings
+as the reason: a forged number never passes a criterion automatically; a failed
+criterion stays failed. Nothing here raises on learner data.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 
+from evaluator.integrity.check import doubts as integrity_doubts
 from evaluator.model.criteria import (
     CriterionResult,
     CriterionStatus,
@@ -19,7 +25,8 @@ from evaluator.model.criteria import (
     Override,
     Trust,
 )
-from evaluator.model.report import CheckResult, MetricValue, Status
+from evaluator.model.report import CheckResult, Fault, Finding, MetricValue, Status
+from evaluator.rubrics.code_evidence import CodeEvidence
 from evaluator.rubrics.evidence import Evidence, PresenceEvidence, RuleEvidence
 from evaluator.rubrics.model import (
     MAX_LEVEL,
@@ -27,10 +34,10 @@ from evaluator.rubrics.model import (
     MentorCriterion,
     MetricCriterion,
     Operator,
-    PatternRule,
     PresenceCriterion,
     Rubric,
 )
+from evaluator.rubrics.rules import CodeRule, PatternRule
 
 #: A mentor override on a pass/fail criterion passes it from this level on, the
 #: default pass level of scored criteria, so one scale serves every criterion.
@@ -69,7 +76,7 @@ def _unmeasured(
     if check is None:
         return UNDECIDED, f"the {name} check did not run, so {criterion.expression} is unknown"
     if check.status is Status.ERROR:
-        return FAIL, f"the {name} check errored: {check.summary}"
+        return _errored(name, check)
     if check.status is Status.SKIPPED:
         return UNDECIDED, f"the {name} check was skipped: {check.summary}"
     if observed is None and check.status is Status.FAIL:
@@ -79,6 +86,16 @@ def _unmeasured(
     if observed is None:
         return UNDECIDED, f"the {name} check reported no {criterion.metric!r} metric"
     return None
+
+
+def _errored(name: str, check: CheckResult) -> _Outcome:
+    """An errored check fails the criterion unless the evaluator's own setup failed."""
+    if check.fault is Fault.OPERATOR:
+        return UNDECIDED, (
+            f"the {name} check could not run on the evaluator's side (not the learner's "
+            f"fault); the operator must fix it: {check.summary}"
+        )
+    return FAIL, f"the {name} check errored: {check.summary}"
 
 
 def _metric_outcome(criterion: MetricCriterion, check: CheckResult | None) -> _Outcome:
@@ -111,7 +128,8 @@ def _presence_outcome(
 ) -> tuple[CriterionStatus, str, list[str]]:
     files = presence.files.get(criterion.id)
     patterns = presence.patterns.get(criterion.id)
-    if files is None or patterns is None:
+    code = presence.code.get(criterion.id, () if not criterion.code else None)
+    if files is None or patterns is None or code is None:
         return UNDECIDED, "the workspace was not searched for this criterion", []
     problems: list[str] = []
     found: list[str] = []
@@ -122,18 +140,31 @@ def _presence_outcome(
     for pattern, seen in zip(criterion.patterns, patterns, strict=True):
         found.extend(seen.locations)
         problems.extend(_pattern_problems(pattern, seen))
+    for code_rule, fact in zip(criterion.code, code, strict=True):
+        found.extend(fact.locations)
+        found.extend([f"note: {fact.note}"] if fact.note else [])
+        problems.extend(_code_problems(code_rule, fact))
     if problems:
         return FAIL, "; ".join(problems), found
     return PASS, f"found in {len(found)} place(s)" if found else "nothing forbidden found", found
 
 
-def _pattern_problems(rule: PatternRule, seen: RuleEvidence) -> list[str]:
-    what = f"/{rule.regex}/ in {rule.glob!r}"
-    if seen.count < rule.min_count:
-        return [f"{seen.count} match(es) of {what}, needs at least {rule.min_count}"]
-    if rule.max_count is not None and seen.count > rule.max_count:
-        return [f"{seen.count} match(es) of {what}, allows at most {rule.max_count}"]
+def _bound_problems(what: str, count: int, least: int, most: int | None) -> list[str]:
+    if count < least:
+        return [f"{what}, needs at least {least}"]
+    if most is not None and count > most:
+        return [f"{what}, allows at most {most}"]
     return []
+
+
+def _pattern_problems(rule: PatternRule, seen: RuleEvidence) -> list[str]:
+    what = f"{seen.count} match(es) of /{rule.regex}/ in {rule.glob!r}"
+    return _bound_problems(what, seen.count, rule.min_count, rule.max_count)
+
+
+def _code_problems(rule: CodeRule, seen: CodeEvidence) -> list[str]:
+    what = f"found {seen.count} for '{rule.expression}'"
+    return _bound_problems(what, seen.count, rule.min_count, rule.max_count)
 
 
 def _scored_outcome(
@@ -183,10 +214,47 @@ def _measured_by(
     )
 
 
+#: Pseudo check ids the integrity kinds use for evidence that is not a check.
+REVIEW, PRESENCE = "review", "presence"
+#: Locations of questioning findings shown with a held criterion.
+MAX_DOUBT_LOCATIONS = 5
+
+
+def evidence_source(criterion: _Criterion) -> str | None:
+    """The check id (or pseudo id) whose evidence decides ``criterion``."""
+    if isinstance(criterion, MetricCriterion):
+        return criterion.check
+    if isinstance(criterion, PresenceCriterion):
+        return PRESENCE
+    return REVIEW if isinstance(criterion, JudgementCriterion) else None
+
+
+def _held(reason: str, findings: Sequence[Finding]) -> tuple[str, list[str]]:
+    """The reason of a passed criterion held for a mentor, and where the findings are."""
+    kinds = sorted({f.code.removeprefix("integrity/") for f in findings})
+    where = [f"{f.path}:{f.line}" if f.line else f.path for f in findings]
+    shown = where[:MAX_DOUBT_LOCATIONS]
+    more = f" and {len(where) - len(shown)} more" if len(where) > len(shown) else ""
+    return (
+        f"{reason}, but {len(findings)} integrity finding(s) question this evidence "
+        f"({', '.join(kinds)} at {', '.join(shown)}{more}); a mentor decides",
+        [f"{w}: {f.message}" for w, f in zip(shown, findings, strict=False)],
+    )
+
+
 def evaluate_criterion(
-    rubric: Rubric, criterion: _Criterion, checks: Mapping[str, CheckResult], evidence: Evidence
+    rubric: Rubric,
+    criterion: _Criterion,
+    checks: Mapping[str, CheckResult],
+    evidence: Evidence,
+    *,
+    doubts: Mapping[str, Sequence[Finding]] | None = None,
 ) -> CriterionResult:
-    """Decide one criterion from the checks (by id) and the other evidence."""
+    """Decide one criterion from the checks (by id) and the other evidence.
+
+    ``doubts`` holds, per check id, the integrity findings that question it
+    (default: those of the ``integrity`` check in ``checks``).
+    """
     level: int | None = None
     pass_level: int | None = None
     lines: list[str] = []
@@ -200,6 +268,12 @@ def evaluate_criterion(
     else:
         pass_level = criterion.pass_level
         status, level, reason, lines = _scored_outcome(criterion, evidence)
+    source = evidence_source(criterion)
+    questioned = (integrity_doubts(checks) if doubts is None else doubts).get(source or "", ())
+    if status is PASS and questioned:
+        status = UNDECIDED
+        reason, held = _held(reason, questioned)
+        lines = [*held, *lines]
     return CriterionResult(
         id=criterion.id,
         title=criterion.title or criterion.id,
@@ -230,7 +304,8 @@ def evaluate_criteria(
 ) -> list[CriterionResult]:
     """Decide every criterion of ``rubric``, in rubric order."""
     by_id = {check.id: check for check in checks}
-    return [evaluate_criterion(rubric, c, by_id, evidence) for c in rubric.criteria]
+    doubts = integrity_doubts(by_id)
+    return [evaluate_criterion(rubric, c, by_id, evidence, doubts=doubts) for c in rubric.criteria]
 
 
 def apply_override(result: CriterionResult, override: Override) -> CriterionResult:

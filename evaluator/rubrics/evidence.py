@@ -1,20 +1,25 @@
 """Evidence the decision engine consumes besides the checks: presence and judgement.
 
 :func:`gather_presence` is the only function here that reads files: it walks the
-workspace once and answers every presence rule of a rubric with typed evidence,
-so the decision itself stays pure and is tested without a file system.
+workspace once, parses its Python code once when code rules ask, and answers
+every presence rule of a rubric with typed evidence, so the decision itself stays
+pure and is tested without a file system.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from evaluator.intake.workspace import workspace_files
-from evaluator.rubrics.model import FileRule, PatternRule, PresenceCriterion, Rubric
+from evaluator.pycode.files import Codebase, load_codebase
+from evaluator.pycode.reach import reachable
+from evaluator.rubrics.code_evidence import CodeEvidence, code_evidence
+from evaluator.rubrics.globs import glob_regex
+from evaluator.rubrics.model import PresenceCriterion, Rubric
+from evaluator.rubrics.rules import FileRule, PatternRule
 
 #: Files larger than this are not searched (data, weights); executed notebooks with
 #: embedded plots run to several MiB, so the bound is generous.
@@ -41,6 +46,8 @@ class PresenceEvidence:
     """Per criterion, one entry per file rule, in rule order."""
     patterns: Mapping[str, tuple[RuleEvidence, ...]] = field(default_factory=dict)
     """Per criterion, one entry per pattern rule, in rule order."""
+    code: Mapping[str, tuple[CodeEvidence, ...]] = field(default_factory=dict)
+    """Per criterion, one entry per code rule, in rule order."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,30 +73,6 @@ class Evidence:
     """LLM scores by criterion id; criteria without one are undecided."""
     unscored: str = "the LLM review did not score it"
     """Why judgement criteria without a score have none (review not run, unavailable)."""
-
-
-@cache
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a repository glob: ``**/`` any folders, ``*`` and ``?`` within one name."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
 
 
 def _matching(files: list[str], glob: str) -> list[str]:
@@ -132,16 +115,38 @@ def _criteria(rubric: Rubric) -> list[PresenceCriterion]:
     return [c for c in rubric.criteria if isinstance(c, PresenceCriterion)]
 
 
-def gather_presence(workspace: Path, rubric: Rubric) -> PresenceEvidence:
-    """Answer every presence rule of ``rubric`` from the files of ``workspace``."""
+def _code(
+    codebase: Codebase, criteria: list[PresenceCriterion], entry_points: Sequence[str]
+) -> dict[str, tuple[CodeEvidence, ...]]:
+    needs_reach = any(r.where == "entry-points" for c in criteria for r in c.code)
+    reach = reachable(codebase, list(entry_points)) if needs_reach and entry_points else None
+    return {c.id: tuple(code_evidence(codebase, r, reach) for r in c.code) for c in criteria}
+
+
+def gather_presence(
+    workspace: Path,
+    rubric: Rubric,
+    *,
+    entry_points: Sequence[str] = (),
+    codebase: Codebase | None = None,
+) -> PresenceEvidence:
+    """Answer every presence rule of ``rubric`` from the files of ``workspace``.
+
+    ``entry_points`` (``package.module:attribute``, from capstone.yaml) anchor the
+    code rules that ask about what the entry points run; ``codebase`` is the
+    workspace's parsed Python code when the caller already has it.
+    """
     criteria = _criteria(rubric)
     if not criteria:
         return PresenceEvidence()
     files = workspace_files(workspace)
+    if any(c.code for c in criteria) and codebase is None:
+        codebase = load_codebase(workspace, files)
     return PresenceEvidence(
         files={c.id: tuple(_file_evidence(files, r) for r in c.files) for c in criteria},
         patterns={
             c.id: tuple(_pattern_evidence(workspace, files, r) for r in c.patterns)
             for c in criteria
         },
+        code=_code(codebase, criteria, entry_points) if codebase is not None else {},
     )

@@ -8,14 +8,13 @@ generated from these models.
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from evaluator.model.base import FrozenModel
 from evaluator.model.criteria import Trust
+from evaluator.rubrics.rules import CodeRule, FileRule, PatternRule, StrictModel
 
 RUBRIC_SCHEMA_ID = "https://capstone-evaluator.dev/schemas/rubric-1.json"
 #: The check id of hidden-label benchmarks; its criteria name the benchmark they need.
@@ -36,11 +35,8 @@ DEFAULT_CHECK_TRUST: dict[str, Trust] = {
     "notebooks": Trust.SELF_REPORTED,
     "lint": Trust.VERIFIED,
     "benchmark": Trust.VERIFIED,
+    "hidden-tests": Trust.VERIFIED,
 }
-
-
-class _Model(FrozenModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Operator(StrEnum):
@@ -54,7 +50,7 @@ class Operator(StrEnum):
     NE = "!="
 
 
-class _Criterion(_Model):
+class _Criterion(StrictModel):
     id: str = Field(
         default="criterion",
         pattern=ID_PATTERN,
@@ -119,44 +115,19 @@ class MetricCriterion(_Criterion):
         return f"{self.check}.{self.metric} {self.op.value} {shown}"
 
 
-class FileRule(_Model):
-    """Files matching a glob must exist (``**/`` matches any depth, from the repo root)."""
-
-    glob: str = Field(default="README.md", description="Glob relative to the repository root.")
-    min_count: int = Field(default=1, ge=0, description="At least this many files match.")
-
-
-class PatternRule(_Model):
-    """A regular expression must match in files selected by a glob."""
-
-    glob: str = Field(default="**/*.py", description="Files searched, relative to the root.")
-    regex: str = Field(default=".", description="Python regular expression, searched per line.")
-    min_count: int = Field(default=1, ge=0, description="At least this many matches.")
-    max_count: int | None = Field(
-        default=None, ge=0, description="At most this many matches (0 forbids a pattern)."
-    )
-    distinct: bool = Field(
-        default=False, description="Count distinct matched texts (e.g. model families used)."
-    )
-    ignore_case: bool = Field(default=False, description="Match case-insensitively.")
-
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
-
-
 class PresenceCriterion(_Criterion):
-    """Files or patterns present in the workspace (README sections, Dockerfile, logging)."""
+    """Files, text patterns or code facts present in the workspace (README sections,
+    a Dockerfile, a decoder class the benchmark runs)."""
 
     kind: Literal["presence"] = Field(default="presence", description="Criterion kind.")
     files: list[FileRule] = Field(default_factory=list, description="File rules; all must hold.")
     patterns: list[PatternRule] = Field(
-        default_factory=list, description="Pattern rules; all must hold."
+        default_factory=list,
+        description="Text pattern rules (prose, configuration); all must hold. For Python "
+        "code use 'code' rules: they read the syntax tree, not text.",
+    )
+    code: list[CodeRule] = Field(
+        default_factory=list, description="Code rules on the syntax tree; all must hold."
     )
 
     @field_validator("files", mode="before", json_schema_input_type=list[str | FileRule])
@@ -169,8 +140,10 @@ class PresenceCriterion(_Criterion):
 
     @model_validator(mode="after")
     def _has_rules(self) -> PresenceCriterion:
-        if not self.files and not self.patterns:
-            raise ValueError("a presence criterion needs at least one of 'files' or 'patterns'")
+        if not self.files and not self.patterns and not self.code:
+            raise ValueError(
+                "a presence criterion needs at least one of 'files', 'patterns' or 'code'"
+            )
         return self
 
 
@@ -213,7 +186,7 @@ Criterion = Annotated[
 ]
 
 
-class Rubric(_Model):
+class Rubric(StrictModel):
     """The graduation rubric of one capstone or milestone deliverable."""
 
     schema_: str | None = Field(
@@ -233,6 +206,13 @@ class Rubric(_Model):
         ge=0,
         le=1,
         description="Weighted score (0-1) the weighted criteria must reach together.",
+    )
+    hidden_tests: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9.-]*$",
+        description="Folder under rubrics/hidden-tests/ with the evaluator's own tests of the "
+        "capstone's behaviour; they run the learner's code as a separate process in a fresh "
+        "sandbox and report as the 'hidden-tests' check (verified).",
     )
     check_trust: dict[str, Trust] = Field(
         default_factory=lambda: dict(DEFAULT_CHECK_TRUST),
@@ -271,7 +251,7 @@ class Rubric(_Model):
         return Trust.MENTOR
 
 
-class Group(_Model):
+class Group(StrictModel):
     """All of, or any of, a list of rubric ids and nested groups."""
 
     all_of: list[str | Group] | None = Field(
@@ -295,7 +275,7 @@ class Group(_Model):
         return ids
 
 
-class Level(_Model):
+class Level(StrictModel):
     """One programme level (or track) and the capstones that graduate it."""
 
     id: str = Field(default="1", description="Level id, e.g. '1' or 'data-team'.")
@@ -305,7 +285,7 @@ class Level(_Model):
     )
 
 
-class LevelsFile(_Model):
+class LevelsFile(StrictModel):
     """``rubrics/levels.yaml``: level graduation requirements."""
 
     schema_: str | None = Field(

@@ -50,7 +50,7 @@ def _needs_mentor_report(tmp_path: Path) -> Path:
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     rubric = find_rubric("1.1")
     checks = [check("tests", passed=25, failed=0), check("coverage", percent=93.0),
-              check("lint", violations=0)]  # fmt: skip
+              check("lint", violations=0), check("hidden-tests", passed=8)]  # fmt: skip
     base = report(*checks).model_copy(
         update={"source": SourceInfo(kind="path", location=str(repo))}
     )

@@ -29,7 +29,7 @@ KEY = "sk-loopback-SECRET-4242"
 IDS = ("structure", "error-handling-quality", "test-quality")
 RUBRIC = find_rubric("1.1")
 CHECKS = [check("tests", passed=25, failed=0), check("coverage", percent=91.0),
-          check("lint", violations=0)]  # fmt: skip
+          check("lint", violations=0), check("hidden-tests", passed=8, failed=0)]  # fmt: skip
 
 
 @pytest.fixture

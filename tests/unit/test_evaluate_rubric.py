@@ -5,35 +5,58 @@ from __future__ import annotations
 import pytest
 
 from evaluator.commands.evaluate import exit_code, keep_previous, summary_lines
+from evaluator.intake.manifest import Manifest
 from evaluator.model.criteria import Decision, GraduationVerdict
-from evaluator.model.report import CheckResult, SourceInfo, Status, Verdict
-from evaluator.pipeline import RUBRIC_CHECK, pick_rubric
+from evaluator.model.report import SourceInfo, Status, Verdict
 from evaluator.reporting.files import REPORT_JSON, REPORT_PREVIOUS, read_report
+from evaluator.rubrics.choice import RUBRIC_CHECK, UnknownCapstone, choose_capstone
 from evaluator.rubrics.loader import rubrics_dir
-from evaluator.rubrics.model import Rubric
 from tests.factories import check, report
 from tests.samples import full_report, previous_attempt
 
 
 @pytest.mark.parametrize("capstone", ["1.1", "1.1-file-organizer"])
 def test_pick_rubric_by_full_or_short_id(capstone):
-    picked = pick_rubric(capstone, rubrics_dir())
-    assert isinstance(picked, Rubric)
-    assert picked.id == "1.1-file-organizer"
+    choice = choose_capstone(capstone, None, rubrics_dir())
+    assert choice.rubric is not None
+    assert choice.rubric.id == "1.1-file-organizer"
+    assert choice.findings == ()
 
 
 def test_no_capstone_id_is_a_skipped_rubric_check():
-    picked = pick_rubric(None, rubrics_dir())
-    assert isinstance(picked, CheckResult)
-    assert (picked.id, picked.status) == (RUBRIC_CHECK, Status.SKIPPED)
-    assert "capstone.yaml" in picked.summary
+    choice = choose_capstone(None, None, rubrics_dir())
+    assert choice.rubric is None
+    assert choice.check is not None
+    assert (choice.check.id, choice.check.status) == (RUBRIC_CHECK, Status.SKIPPED)
+    assert "capstone.yaml" in choice.check.summary
 
 
-def test_unknown_capstone_is_a_skipped_rubric_check(tmp_path):
-    picked = pick_rubric("7.7-unknown", rubrics_dir())
-    assert isinstance(picked, CheckResult)
-    assert picked.status is Status.SKIPPED
-    assert "no rubric for capstone '7.7-unknown'" in picked.summary
+@pytest.mark.parametrize("pinned", [None, "7.7-unknown"])
+def test_unknown_capstone_is_an_error_naming_the_known_ones(pinned):
+    manifest = Manifest(capstone="7.7-unknown")
+    with pytest.raises(UnknownCapstone) as raised:
+        choose_capstone(pinned, manifest, rubrics_dir())
+    assert "capstone '7.7-unknown' is not one this evaluator grades" in raised.value.message
+    assert "known capstones: 1.1-file-organizer, 1.2-statistical-dashboard" in raised.value.message
+    assert raised.value.exit_code == 2
+
+
+def test_a_pinned_capstone_wins_over_the_manifest_and_the_mismatch_is_flagged():
+    manifest = Manifest(capstone="3.1-mnist-mlp", source=["mnist_mlp"])
+    choice = choose_capstone("1.1", manifest, rubrics_dir(), manifest_line=2)
+    assert choice.rubric is not None and choice.rubric.id == "1.1-file-organizer"
+    assert choice.capstone == "1.1"
+    assert choice.manifest is not None and choice.manifest.capstone == "1.1"
+    assert choice.manifest.source == ["mnist_mlp"]
+    [flag] = choice.findings
+    assert (flag.code, flag.path, flag.line) == ("integrity/capstone-mismatch", "capstone.yaml", 2)
+    assert "names '3.1-mnist-mlp' but this evaluation grades '1.1'" in flag.message
+
+
+def test_a_pin_that_names_the_same_rubric_is_no_mismatch():
+    choice = choose_capstone("1.1", Manifest(capstone="1.1-file-organizer"), rubrics_dir())
+    assert choice.findings == ()
+    assert choice.manifest is not None and choice.manifest.capstone == "1.1-file-organizer"
 
 
 def _with(verdict: GraduationVerdict):

@@ -31,18 +31,34 @@ def free_name(target: Path, taken: set[Path]) -> Path:
     return candidate
 
 
+def files_under(folder: Path) -> list[Path]:
+    """Regular files anywhere under ``folder``, hidden ones left alone."""
+    found = []
+    for entry in sorted(folder.rglob("*")):
+        relative = entry.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if entry.is_file() and not entry.is_symlink():
+            found.append(entry)
+    return found
+
+
 def plan_moves(folder: Path) -> list[Move]:
-    """The moves that put each top-level file of ``folder`` in its category folder."""
+    """The moves that put each file under ``folder`` in its category folder.
+
+    Sub-folders are read recursively; a file already in its category folder stays.
+    """
     if not folder.exists():
         raise OrganizerError(f"{folder} does not exist")
     if not folder.is_dir():
         raise OrganizerError(f"{folder} is not a folder")
     moves: list[Move] = []
     taken: set[Path] = set()
-    for entry in sorted(folder.iterdir()):
-        if not entry.is_file() or entry.name.startswith("."):
+    for entry in files_under(folder):
+        home = folder / category_of(entry.name)
+        if entry.parent == home:
             continue
-        target = free_name(folder / category_of(entry.name) / entry.name, taken)
+        target = free_name(home / entry.name, taken)
         taken.add(target)
         moves.append(Move(source=entry, target=target))
     return moves

@@ -16,8 +16,27 @@ def test_plan_groups_files_by_category(tmp_path):
 
 def test_plan_skips_hidden_files_and_folders(tmp_path):
     make(tmp_path, ".hidden", "x.txt")
-    (tmp_path / "sub").mkdir()
+    (tmp_path / ".git").mkdir()
+    make(tmp_path / ".git", "config")
     assert [m.source.name for m in plan_moves(tmp_path)] == ["x.txt"]
+
+
+def test_plan_reads_sub_folders_recursively(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    make(tmp_path / "a" / "b", "deep.png")
+    make(tmp_path / "a", "mid.pdf")
+    targets = {m.source.name: m.target for m in plan_moves(tmp_path)}
+    assert targets == {
+        "deep.png": tmp_path / "images" / "deep.png",
+        "mid.pdf": tmp_path / "documents" / "mid.pdf",
+    }
+
+
+def test_plan_leaves_organised_files_in_place(tmp_path):
+    (tmp_path / "images").mkdir()
+    make(tmp_path / "images", "a.jpg")
+    make(tmp_path, "b.jpg")
+    assert [m.source.name for m in plan_moves(tmp_path)] == ["b.jpg"]
 
 
 def test_plan_missing_folder_raises(tmp_path):

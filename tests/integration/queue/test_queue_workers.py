@@ -4,6 +4,7 @@ on the embedded SQLite storage and on a Redis server on loopback."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import docker
@@ -19,7 +20,10 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 def _containers_of(owner: str) -> list[object]:
     client = docker.from_env()
-    return client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={owner}"})
+    # sparse: no inspect per container (one may be removed between the list and the inspect)
+    return client.containers.list(
+        all=True, sparse=True, filters={"label": f"{OWNER_LABEL}={owner}"}
+    )
 
 
 def test_a_duplicate_submit_is_ignored(backend_env: dict[str, str], tmp_path: Path) -> None:
@@ -84,3 +88,23 @@ def test_a_redis_restart_mid_job_loses_nothing(
     assert [r.state for r in records] == [JobState.DONE, JobState.DONE], worker.text()
     assert records[0].attempt == 1  # the running evaluation was not restarted
     assert (tmp_path / "out-2" / "report.json").is_file()
+
+
+def test_worker_threads_run_jobs_in_process(
+    engine: object, tmp_path: Path, slow_repo: Path
+) -> None:
+    # What `capstone-eval batch` does: submit, run workers in this process, wait.
+    from evaluator.queue.worker import worker_threads
+
+    fast = tmp_path / "fast"
+    shutil.copytree(slow_repo, fast)
+    (fast / "tests" / "test_add.py").write_text(
+        "from pkg import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
+    )
+    queue, config = open_queue(queue_env(tmp_path, None))
+    for name in ("a", "b"):
+        queue.submit(folder_job(name, fast, tmp_path / f"out-{name}"))
+    with worker_threads(queue, config, workers=2):
+        records = queue.wait(["a", "b"], timeout_s=120)
+    assert [r.state for r in records] == [JobState.DONE, JobState.DONE]
+    assert (tmp_path / "out-b" / "report.json").is_file()

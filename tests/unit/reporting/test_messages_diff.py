@@ -63,4 +63,7 @@ def test_score_with_undecided_criteria_is_a_score_so_far() -> None:
     assert "Score so far: " in render_markdown(pending)
     assert "Score so far: " in render_html(pending)
     assert "Score tot nu toe: " in render_markdown(pending, "nl")
-    assert "Score so far" not in render_markdown(decided)
+    settled = decided.model_copy(
+        update={"decision": decided.decision.model_copy(update={"undecided": []})}
+    )
+    assert "Score so far" not in render_markdown(settled)

@@ -1,0 +1,73 @@
+"""Publishing with PyGithub against the fake GitHub API on loopback: the sticky comment,
+the check run's life and the annotation batches."""
+
+from __future__ import annotations
+
+from evaluator.github.client import token_client
+from evaluator.github.config import GitHubConfig
+from evaluator.github.publish import MARKER, publish_report, start_check
+from evaluator.model.report import CheckResult, Finding, Status, Verdict
+from tests.factories import report
+from tests.fake_github import fake_github
+
+TOKEN = "ghs_publisher"
+WRITE = {"checks": "write", "pull_requests": "write"}
+SHA = "a" * 40
+
+
+def _lint_report(count: int) -> object:
+    findings = [Finding(path="pkg/mod.py", line=i + 1, column=1, code="F401",
+                        message=f"`os` imported but unused ({i})") for i in range(count)]  # fmt: skip
+    lint = CheckResult(id="lint", status=Status.FAIL, summary=f"{count} violations",
+                       metrics={"violations": count}, findings=findings)  # fmt: skip
+    return report(lint, capstone=None).model_copy(update={"verdict": Verdict.FAIL})
+
+
+def test_120_lint_findings_take_three_annotation_requests() -> None:
+    with fake_github(**{TOKEN: WRITE}) as fake:
+        config = GitHubConfig(api_url=fake.url, write_interval_s=0)
+        repo = token_client(config, TOKEN).get_repo("ada/organizer")
+        published = publish_report(repo, _lint_report(120), check_name="capstone-evaluator",
+                                   head_sha=SHA, pull_number=None, lang="en")  # fmt: skip
+
+    created = fake.writes(r"/check-runs$")
+    updates = fake.writes(r"/check-runs/\d+$")
+    assert published.annotation_requests == 3
+    assert [len(r.body["output"]["annotations"]) for r in updates] == [50, 50, 20]
+    assert created[0].body["status"] == "in_progress"
+    assert [r.body.get("status") for r in updates] == [None, None, "completed"]
+    assert updates[-1].body["conclusion"] == "failure"
+    first = updates[0].body["output"]["annotations"][0]
+    assert first == {"path": "pkg/mod.py", "start_line": 1, "end_line": 1, "start_column": 1,
+                     "end_column": 1, "annotation_level": "warning", "title": "F401",
+                     "message": "`os` imported but unused (0)"}  # fmt: skip
+    run = fake.check_runs[published.check_run_id]
+    assert len(run["annotations"]) == 120
+    assert run["output"]["summary"].startswith(MARKER)
+
+
+def test_the_comment_is_sticky_and_a_learner_quote_is_left_alone() -> None:
+    with fake_github(**{TOKEN: WRITE}) as fake:
+        fake.comments[1] = {"id": 1, "issue": 7, "body": f"{MARKER} fake graduation!",
+                            "user": {"login": "ada", "type": "User", "id": 9},
+                            "url": f"{fake.url}/repos/ada/organizer/issues/comments/1"}  # fmt: skip
+        config = GitHubConfig(api_url=fake.url, write_interval_s=0)
+        repo = token_client(config, TOKEN).get_repo("ada/organizer")
+        for count, sha in ((3, SHA), (1, "b" * 40)):  # two pushes
+            fake.pull_heads[7] = sha
+            publish_report(repo, _lint_report(count), check_name="capstone-evaluator",
+                           head_sha=sha, pull_number=7, lang="en")  # fmt: skip
+        # A late result of the first push completes its check run, but the comment stays.
+        late = publish_report(repo, _lint_report(5), check_name="capstone-evaluator",
+                              head_sha=SHA, pull_number=7, lang="en")  # fmt: skip
+        assert late.comment_id is None
+        rerun = start_check(repo, "capstone-evaluator", "c" * 40)
+        assert start_check(repo, "capstone-evaluator", "c" * 40).id == rerun.id  # reused
+
+    created = fake.writes(r"/issues/7/comments$")
+    edited = fake.writes(r"/issues/comments/\d+$")
+    assert len(created) == 1 and len(edited) == 1
+    ours = [c for c in fake.comments.values() if c["user"]["type"] == "Bot"]
+    assert len(ours) == 1
+    assert ours[0]["body"].startswith(MARKER) and "1 violations" in ours[0]["body"]
+    assert fake.comments[1]["body"] == f"{MARKER} fake graduation!"
