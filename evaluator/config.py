@@ -46,6 +46,19 @@ class SandboxLimits:
     """Captured output per stream (stdout, stderr); the tail is kept."""
     tmpfs_bytes: int = 512 * MIB
     """Size of the writable /tmp."""
+    tmp_files: int = 100_000
+    """Files and folders /tmp can hold."""
+    workspace_bytes: int = 512 * MIB
+    """Size of the writable /workspace (the submission's copy plus what learner code writes)."""
+    workspace_files: int = 100_000
+    """Files and folders /workspace can hold."""
+    results_bytes: int = 128 * MIB
+    """Result files a run may hand back, in total (/results is bounded to this size; a
+    language model's audit rows over a 50k vocabulary take tens of MiB)."""
+    result_file_bytes: int = 64 * MIB
+    """Largest single result file handed back; a larger one is the learner's failure."""
+    results_files: int = 1000
+    """Most result files handed back."""
 
 
 @dataclass(frozen=True, kw_only=True)

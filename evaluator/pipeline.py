@@ -6,7 +6,6 @@ of the evaluation itself (engine down, unreachable repository) raise.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,8 @@ from evaluator.checks.hidden_tests import CHECK_ID as HIDDEN_TESTS
 from evaluator.checks.hidden_tests import run_hidden_tests
 from evaluator.checks.install import InstallOutcome, install_dependencies
 from evaluator.checks.lint import run_lint
-from evaluator.checks.tests import suite_evidence, suite_spec
+from evaluator.checks.suite_plan import plan_suite
+from evaluator.checks.tests import run_suite, suite_evidence
 from evaluator.config import EvaluatorConfig
 from evaluator.install.images import load_targets
 from evaluator.intake.dependencies import plan_dependencies
@@ -55,6 +55,7 @@ from evaluator.rubrics.loader import rubrics_dir
 from evaluator.rubrics.model import Rubric
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.interpreters import SandboxTarget
+from evaluator.sandbox.reaper import scratch_folder
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,15 +217,19 @@ def _step_tests(run: _Run) -> None:
                 _skipped("coverage", "dependencies did not install"),
             ]
             return
-        run.progress("running tests with coverage in the sandbox")
-        results = run.scratch / "results"
-        outcome = run.engine.run(
-            suite_spec(run.image, run.manifest, run.config.limits),
-            workspace=run.root,
-            collect_to=results,
+        plan = plan_suite(run.root, run.manifest)
+        extra = " (and once without conftest.py)" if plan.has_conftest else ""
+        run.progress(f"running tests with coverage in the sandbox{extra}")
+        outcomes = run_suite(run.engine, run.image, plan, run.config.limits, run.root)
+        evidence = suite_evidence(
+            outcomes,
+            plan=plan,
+            limits=run.config.limits,
+            coverage_min=run.config.coverage_min,
+            assertion_free=run.scan.assertion_free if run.scan is not None else frozenset(),
         )
-        evidence = suite_evidence(outcome, results, run.config.limits, run.config.coverage_min)
         run.checks += [evidence.tests, evidence.coverage]
+        run.integrity_findings += evidence.integrity
 
 
 def _step_hidden_tests(run: _Run) -> None:
@@ -387,9 +392,9 @@ def evaluate(
     with clock.phase("engine"):
         engine = engine or DockerEngine.connect(config.docker_host)
         default, targets = load_targets(engine, config.sandbox_image)
-    with tempfile.TemporaryDirectory(prefix="capstone-eval-") as tmp:
+    with scratch_folder() as tmp:
         with clock.phase("fetch"):
-            fetched, workspace = _intake(request, config, Path(tmp), progress)
+            fetched, workspace = _intake(request, config, tmp, progress)
         run = _Run(
             request=request,
             config=config,
@@ -398,7 +403,7 @@ def evaluate(
             clock=clock,
             image_id=default.image_id,
             targets=targets,
-            scratch=Path(tmp),
+            scratch=tmp,
             fetched=fetched,
             workspace=workspace,
         )

@@ -28,6 +28,8 @@ from evaluator.reporting.files import (
     write_reports,
 )
 from evaluator.review.diff import read_diff
+from evaluator.sandbox.engine import DockerEngine
+from evaluator.sandbox.reaper import reap_leftovers
 from evaluator.store.records import Membership
 from evaluator.textsafe import json_visible, visible
 
@@ -121,7 +123,12 @@ def _attempt(
     not foresee) leaves a crash log beside the report.
     """
     try:
-        return evaluate(request, load(), progress=progress), None
+        config = load()
+        engine = DockerEngine.connect(config.docker_host)
+        # What killed evaluations left behind goes first (their containers have
+        # stopped by their own deadline; running evaluations keep theirs).
+        reap_leftovers(engine.client)
+        return evaluate(request, config, progress=progress, engine=engine), None
     except EvaluatorError as exc:
         return error_report(request, str(exc), started), exc
     except Exception as exc:  # noqa: BLE001 - the boundary: a report and a crash log, never a traceback

@@ -22,8 +22,8 @@ MAX_MANIFEST_BYTES = 64 * 1024
 EXAMPLE_MANIFEST = """\
 # capstone.yaml: tells the evaluator what this repository answers
 capstone: 1.1-file-organizer      # capstone id from the programme's rubric list
-source: [file_organizer]          # packages measured by coverage (default: whole repo)
-tests: [tests]                    # where pytest looks (default: pytest's own discovery)
+source: [file_organizer]          # your packages (coverage measures all of them anyway)
+tests: [tests]                    # where your tests are (every test in the repository runs)
 cli: python -m file_organizer     # how to run your tool; the evaluator's tests append a folder
 """
 
@@ -120,10 +120,13 @@ class Manifest(FrozenModel):
     capstone: str = Field(description="Capstone id, e.g. '1.1-file-organizer' or '3.1'.")
     source: list[str] = Field(
         default_factory=list,
-        description="Packages or folders measured by coverage; empty means the whole repo.",
+        description="The learner's packages; coverage measures every learner package "
+        "regardless, and a narrower list is flagged.",
     )
     tests: list[str] = Field(
-        default_factory=list, description="Test paths for pytest; empty means pytest's discovery."
+        default_factory=list,
+        description="Where the tests are; every test in the repository runs regardless, and "
+        "tests this list leaves out are flagged.",
     )
     notebooks: list[str] = Field(default_factory=list, description="Notebooks to execute.")
     benchmark: BenchmarkEntry | None = Field(

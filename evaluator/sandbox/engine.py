@@ -1,8 +1,11 @@
 """Thin adapter over the Docker SDK: run one :class:`RunSpec`, collect its outcome.
 
-Learner failures (non-zero exit, timeout, OOM kill, pids exhaustion) are
-returned as data in :class:`RunOutcome`; only an engine that does not answer
-raises. Every container is removed, also on Ctrl-C.
+Learner failures (non-zero exit, timeout, OOM kill, pids exhaustion, a full
+disk, oversized results) are returned as data in :class:`RunOutcome`; only an
+engine that does not answer raises. Every container is removed, also on
+Ctrl-C; when the evaluator dies instead, the container still stops by its own
+deadline (the supervisor enforces it) and the next evaluation reaps it
+(:mod:`evaluator.sandbox.reaper`).
 """
 
 from __future__ import annotations
@@ -10,9 +13,8 @@ from __future__ import annotations
 import io
 import logging
 import tarfile
+import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,128 +22,81 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from evaluator.errors import EngineUnavailable
+from evaluator.config import SandboxLimits
+from evaluator.errors import EngineUnavailable, EvaluatorError
+from evaluator.sandbox.archive import inputs_archive, tar_directory, write_results
+from evaluator.sandbox.frame import Frame, FrameError, parse_frame
+from evaluator.sandbox.outcome import RunOutcome
 from evaluator.sandbox.spec import (
-    LABEL,
-    OWNER_LABEL,
-    RESULTS,
-    SANDBOX_UID,
-    WORKSPACE,
+    GRACE_S,
+    INPUT,
     RunSpec,
+    bounded_mounts,
     container_kwargs,
-    owner_is_alive,
+    frame_bytes,
+    labels,
+    supervisor_config,
 )
+
+__all__ = ["DockerEngine", "RunCancelled", "RunOutcome", "tar_directory"]
 
 log = logging.getLogger(__name__)
 
-MAX_RESULTS_BYTES = 256 * 1024 * 1024
 ENGINE_HINT = (
     "start a Docker engine (as root: `capstone-eval sandbox setup` installs and starts one), "
     "or point DOCKER_HOST at a running engine"
 )
-
-#: Output that processes print when they cannot create a process or thread.
-_PIDS_MARKERS = (
-    "Resource temporarily unavailable",
-    "can't start new thread",
-    "fork: retry",
-    "Cannot fork",
-    "BlockingIOError: [Errno 11]",
-)
+#: Image settings restored on a committed dependency layer (the run's own are the supervisor's).
+_NO_LIMITS = SandboxLimits()
+COMMIT_CHANGES = ["USER 10001", "WORKDIR /workspace", "ENTRYPOINT []", 'CMD ["python3"]']
 
 
-@dataclass(frozen=True, kw_only=True)
-class RunOutcome:
-    """What happened in one sandbox run."""
-
-    exit_code: int | None
-    timed_out: bool
-    oom_killed: bool
-    stdout: str
-    stderr: str
-    stdout_truncated: bool = False
-    stderr_truncated: bool = False
-    duration_s: float
-    results_dir: Path | None = None
-    results: list[str] = field(default_factory=list)
-
-    @property
-    def pids_exhausted(self) -> bool:
-        """Best-effort: the process table limit was hit (the engine does not report it)."""
-        text = self.stdout[-20000:] + self.stderr[-20000:]
-        return any(marker in text for marker in _PIDS_MARKERS)
-
-    @property
-    def ok(self) -> bool:
-        """Exited 0 without being killed."""
-        return self.exit_code == 0 and not self.timed_out and not self.oom_killed
-
-    def failure_reason(self, wall_s: float, memory_bytes: int, pids: int) -> str | None:
-        """A sentence naming the limit that stopped the run, or None."""
-        if self.timed_out:
-            return f"timed out after {wall_s:.0f} s (wall-clock limit) and was stopped"
-        if self.oom_killed:
-            return (
-                f"was killed for using more than {memory_bytes / 1024**3:.1f} GiB of memory "
-                "(memory limit)"
-            )
-        if self.exit_code not in (0, None) and self.pids_exhausted:
-            return f"could not start more processes or threads (limit: {pids})"
-        return None
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
-def _tail(data: bytes, limit: int) -> tuple[str, bool]:
-    truncated = len(data) > limit
-    return data[-limit:].decode("utf-8", errors="replace"), truncated
+def _full_messages(spec: RunSpec, frame: Frame) -> tuple[str, ...]:
+    limits = {m.path: m for m in bounded_mounts(spec)}
+    messages = []
+    for full in frame.outcome.full:
+        mount = limits.get(full.path)
+        limit = f": {mount.limit_text()} limit" if mount else ""
+        what = " and ".join(w for w, hit in (("space", full.space), ("files", full.files)) if hit)
+        messages.append(f"{full.name} is full{limit} (out of {what})")
+    return tuple(messages)
 
 
-def tar_directory(root: Path, arcroot: str = ".", uid: int = SANDBOX_UID) -> bytes:
-    """A tar archive of ``root`` with every entry owned by ``uid`` (links kept as links)."""
-    buffer = io.BytesIO()
+def outcome_from_frame(
+    spec: RunSpec, frame: Frame, *, oom_killed: bool, collect_to: Path | None
+) -> RunOutcome:
+    """The run's outcome from the supervisor's report; result files written to ``collect_to``."""
+    names = write_results(frame.results, collect_to) if collect_to is not None else []
+    reported = frame.outcome
+    exit_code = reported.exit_code
+    if exit_code is None and reported.signal and not reported.timed_out:
+        exit_code = 128 + reported.signal  # as a shell (and Docker) reports a killed command
+    return RunOutcome(
+        exit_code=exit_code,
+        timed_out=reported.timed_out,
+        oom_killed=oom_killed and not reported.timed_out,
+        stdout=_text(frame.stdout),
+        stderr=_text(frame.stderr),
+        stdout_truncated=reported.stdout_truncated,
+        stderr_truncated=reported.stderr_truncated,
+        duration_s=reported.duration_s,
+        results_dir=collect_to,
+        results=names,
+        events=frame.events,
+        events_over=reported.events_over,
+        full=_full_messages(spec, frame),
+        dropped=frame.dropped,
+        problems=tuple(reported.problems),
+        leftover_processes=reported.leftover_processes,
+    )
 
-    def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
-        info.uid = info.gid = uid
-        info.uname = info.gname = ""
-        return info
 
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        tar.add(root, arcname=arcroot, recursive=True, filter=owned)
-    return buffer.getvalue()
-
-
-def extract_results(chunks: Iterator[bytes], dest: Path, max_bytes: int) -> list[str]:
-    """Extract regular files from a ``get_archive`` stream into ``dest``; nothing else.
-
-    The archive is produced by learner code, so links, devices, absolute paths and
-    ``..`` are dropped, and extraction stops at ``max_bytes``.
-    """
-    buffer = io.BytesIO()
-    for chunk in chunks:
-        buffer.write(chunk)
-        if buffer.tell() > max_bytes * 2:
-            break
-    buffer.seek(0)
-    names: list[str] = []
-    total = 0
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=buffer, mode="r|*") as tar:
-        for member in tar:
-            if not member.isfile():
-                continue
-            parts = Path(member.name).parts[1:]  # drop the leading "results/" folder
-            if not parts or any(p in ("..", "") or p.startswith("/") for p in parts):
-                continue
-            total += member.size
-            if total > max_bytes:
-                break
-            handle = tar.extractfile(member)
-            if handle is None:
-                continue
-            out = dest.joinpath(*parts)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(handle.read())
-            names.append("/".join(parts))
-    return names
+class RunCancelled(EvaluatorError):
+    """A run was stopped from outside (its container is removed)."""
 
 
 class DockerEngine:
@@ -186,7 +141,12 @@ class DockerEngine:
 
     def read_file(self, image: str, path: str, max_bytes: int = 1024 * 1024) -> bytes | None:
         """A file from an image, read through a created (never started) container."""
-        container = self.client.containers.create(image, command=["true"], network_mode="none")
+        container = self.client.containers.create(
+            image,
+            command=["true"],
+            network_mode="none",
+            labels=labels(RunSpec(image=image, command=[], limits=_NO_LIMITS), "read-file"),
+        )
         try:
             stream, _ = container.get_archive(path)
             data = b"".join(stream)
@@ -207,63 +167,32 @@ class DockerEngine:
         uploads: tuple[tuple[Path, str], ...] = (),
         collect_to: Path | None = None,
         commit_as: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunOutcome:
         """Run ``spec`` to completion (or its wall-time limit) and remove the container.
 
         ``workspace`` is copied into /workspace (owned by the sandbox user),
-        ``uploads`` are (host folder, container folder) pairs copied the same way,
-        files written to /results are extracted into ``collect_to``, and
-        ``commit_as`` tags the container's filesystem as an image when it exits 0.
+        ``uploads`` are (host folder, container folder) pairs copied into a
+        writable root before the start, files written to /results come back into
+        ``collect_to``, and ``commit_as`` tags the container's filesystem as an
+        image when the command exits 0. Setting ``cancel`` (from another thread,
+        e.g. on Ctrl-C) stops the run within half a second: it raises
+        :class:`RunCancelled`.
         """
         container = None
         try:
             container = self.client.containers.create(**container_kwargs(spec))
-            if workspace is not None:
-                container.put_archive(WORKSPACE, tar_directory(workspace))
+            config = supervisor_config(spec, seed_workspace=workspace is not None)
+            container.put_archive(INPUT, inputs_archive(config, spec.inputs, workspace))
             for host_dir, target in uploads:
                 container.put_archive(target, tar_directory(host_dir))
             started = time.monotonic()
             container.start()
-            timed_out = False
-            try:
-                status: dict[str, Any] = container.wait(timeout=spec.limits.wall_s)
-                exit_code: int | None = int(status.get("StatusCode", -1))
-            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-                timed_out = True
-                exit_code = None
-                container.kill()
-                container.wait(timeout=30)
-            duration = time.monotonic() - started
-            container.reload()
-            oom = bool(container.attrs.get("State", {}).get("OOMKilled", False))
-            stdout, out_cut = _tail(
-                container.logs(stdout=True, stderr=False), spec.limits.output_bytes
-            )
-            stderr, err_cut = _tail(
-                container.logs(stdout=False, stderr=True), spec.limits.output_bytes
-            )
-            names: list[str] = []
-            if collect_to is not None:
-                try:
-                    stream, _ = container.get_archive(RESULTS)
-                    names = extract_results(stream, collect_to, MAX_RESULTS_BYTES)
-                except docker.errors.NotFound:
-                    names = []
-            if commit_as is not None and exit_code == 0 and not timed_out:
+            host_timed_out = self._wait(container, spec.limits.wall_s + GRACE_S, cancel)
+            outcome = self._outcome(container, spec, collect_to, host_timed_out, started)
+            if commit_as is not None and outcome.ok:
                 repo, _, tag = commit_as.partition(":")
-                container.commit(repository=repo, tag=tag or "latest", changes=["USER 10001"])
-            return RunOutcome(
-                exit_code=exit_code,
-                timed_out=timed_out,
-                oom_killed=oom,
-                stdout=stdout,
-                stderr=stderr,
-                stdout_truncated=out_cut,
-                stderr_truncated=err_cut,
-                duration_s=duration,
-                results_dir=collect_to,
-                results=names,
-            )
+                container.commit(repository=repo, tag=tag or "latest", changes=COMMIT_CHANGES)
         except (requests.exceptions.ConnectionError, docker.errors.APIError) as exc:
             if isinstance(exc, docker.errors.ImageNotFound):
                 raise EngineUnavailable(
@@ -277,18 +206,70 @@ class DockerEngine:
                     container.remove(force=True, v=True)
                 except docker.errors.DockerException as exc:
                     log.warning("could not remove container %s: %s", container.id, exc)
+        return outcome
 
-    def remove_leftovers(self) -> int:
-        """Remove containers a crashed evaluator left behind; returns how many.
+    @staticmethod
+    def _wait(container: Any, limit_s: float, cancel: threading.Event | None) -> bool:
+        """Wait for the container to stop; kill it past ``limit_s``. Whether the host killed it."""
+        deadline = time.monotonic() + limit_s
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                container.wait(timeout=max(left if cancel is None else min(left, 0.5), 0.01))
+            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+                if cancel is not None and cancel.is_set():
+                    container.kill()
+                    raise RunCancelled("the sandbox run was cancelled") from None
+                if time.monotonic() < deadline:
+                    continue
+                container.kill()
+                container.wait(timeout=30)
+                return True
+            return False
 
-        Containers whose owning evaluator process is still running (another
-        evaluation in progress) are left alone.
+    @staticmethod
+    def _outcome(
+        container: Any,
+        spec: RunSpec,
+        collect_to: Path | None,
+        host_timed_out: bool,
+        started: float,
+    ) -> RunOutcome:
+        container.reload()
+        oom = bool(container.attrs.get("State", {}).get("OOMKilled", False))
+        limits = spec.limits
+        try:
+            frame = parse_frame(
+                container.logs(stdout=True, stderr=False),
+                max_bytes=frame_bytes(spec),
+                file_bytes=limits.result_file_bytes,
+                max_files=limits.results_files,
+            )
+        except FrameError as exc:
+            if not (host_timed_out or oom):
+                stderr = _text(container.logs(stdout=False, stderr=True)[-4000:])
+                raise EngineUnavailable(
+                    f"the sandbox supervisor did not report ({exc}): {stderr.strip()}",
+                    hint="this is a fault of the evaluator or its image, not of the submission; "
+                    "run `capstone-eval sandbox setup` and report it if it persists",
+                ) from None
+            return RunOutcome(
+                exit_code=None,
+                timed_out=host_timed_out,
+                oom_killed=oom,
+                stdout="",
+                stderr="",
+                duration_s=time.monotonic() - started,
+                results_dir=collect_to,
+            )
+        return outcome_from_frame(spec, frame, oom_killed=oom, collect_to=collect_to)
+
+    def remove_leftovers(self, scratch_root: Path | None = None) -> int:
+        """Remove what crashed evaluators left behind (see :mod:`evaluator.sandbox.reaper`).
+
+        Returns how many containers, volumes and scratch folders were removed;
+        those of evaluator processes still running are left alone.
         """
-        removed = 0
-        for container in self.client.containers.list(all=True, filters={"label": LABEL}):
-            owner = (container.labels or {}).get(OWNER_LABEL, "")
-            if owner and owner_is_alive(owner):
-                continue
-            container.remove(force=True, v=True)
-            removed += 1
-        return removed
+        from evaluator.sandbox.reaper import reap_leftovers
+
+        return reap_leftovers(self.client, scratch_root=scratch_root).total

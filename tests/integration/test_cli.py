@@ -188,14 +188,14 @@ class TestWithEngine:
         mine = {"label": owner}
         running_tests = {"label": [owner, f"{LABEL}.purpose=tests"]}
         deadline = time.monotonic() + 60
-        while not engine.client.containers.list(filters=running_tests):
+        while not engine.client.containers.list(filters=running_tests, ignore_removed=True):
             assert time.monotonic() < deadline, "the test container never started"
             time.sleep(0.2)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 130, stderr
         assert "interrupted" in stderr
-        assert not engine.client.containers.list(all=True, filters=mine)
+        assert not engine.client.containers.list(all=True, filters=mine, ignore_removed=True)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is needed")

@@ -46,7 +46,7 @@ def check(report: Report, check_id: str):
 
 def no_leftover_containers(engine) -> bool:
     mine = f"{OWNER_LABEL}={process_owner()}"
-    return not engine.client.containers.list(all=True, filters={"label": mine})
+    return not engine.client.containers.list(all=True, filters={"label": mine}, ignore_removed=True)
 
 
 def test_passing_repository(tmp_path, engine, config):
@@ -59,9 +59,15 @@ def test_passing_repository(tmp_path, engine, config):
     assert report.capstone == "1.1-file-organizer"
     assert report.source.commit is not None and len(report.source.commit) == 40
     tests = check(report, "tests")
-    assert tests.metrics == {"passed": 2, "failed": 0, "errors": 0, "skipped": 0} | {
-        "duration_s": tests.metrics["duration_s"]
-    }
+    assert tests.metrics == {
+        "passed": 2,
+        "failed": 0,
+        "errors": 0,
+        "skipped": 0,
+        "assertion_free": 0,
+        "collected": 2,
+        "processes_left_running": 0,
+    } | {"duration_s": tests.metrics["duration_s"]}
     assert check(report, "coverage").metrics["percent"] == 100.0
     assert check(report, "lint").metrics["violations"] == 0
     assert set(report.timings.phases) == {
@@ -208,6 +214,7 @@ def test_outside_link_was_not_copied():
 def test_workspace_and_tmp_are_writable():
     Path("out.txt").write_text("ok")
     Path("/tmp/scratch").write_text("ok")
+    assert Path("out.txt").read_text() == Path("/tmp/scratch").read_text() == "ok"
 """
 
 

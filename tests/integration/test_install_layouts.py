@@ -18,8 +18,10 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
 def module_text(imports: str, checks: str = "") -> str:
-    """A test module importing ``imports`` and asserting ``checks``."""
-    body = "\n    ".join(line for line in checks.splitlines() if line) or "pass"
+    """A test module importing ``imports`` and asserting ``checks`` (else that they imported:
+    a test that asserts nothing does not count)."""
+    names = " and ".join(name.strip() for name in imports.split(","))
+    body = "\n    ".join(line for line in checks.splitlines() if line) or f"assert {names}"
     return f"import {imports}\n\n\ndef test_installed():\n    {body}\n"
 
 

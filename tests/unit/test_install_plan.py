@@ -27,7 +27,7 @@ from evaluator.sandbox.interpreters import (
     parse_target,
     unbuilt_fit,
 )
-from evaluator.sandbox.spec import container_kwargs
+from evaluator.sandbox.spec import INPUT, container_kwargs
 from tests.conftest import write_tree
 
 
@@ -221,9 +221,12 @@ def test_install_container_has_no_network_and_sees_only_the_wheels(tmp_path):
     spec = layer_spec("sandbox:3.11.2", SandboxLimits(), folder)
     kwargs = container_kwargs(spec)
     assert kwargs["network_mode"] == "none"
-    assert [(m["Target"], m["ReadOnly"]) for m in kwargs["mounts"]] == [
+    # The one host path it sees; the other mount is the evaluator's own input volume
+    # (the supervisor and its configuration).
+    assert [(m["Target"], m["ReadOnly"]) for m in kwargs["mounts"] if m["Type"] == "bind"] == [
         ("/run/capstone-wheels", True)
     ]
+    assert [m["Target"] for m in kwargs["mounts"] if m["Type"] == "volume"] == [INPUT]
     assert kwargs["cap_drop"] == ["ALL"]
     assert {"--no-index", "--require-hashes", "--isolated"} <= set(spec.command)
     assert "--index-url" not in spec.command
