@@ -137,6 +137,19 @@ class EvaluatorConfig:
     """The GitHub App and Action (GITHUB_APP_ID, GITHUB_WEBHOOK_SECRET, ...)."""
     cell_timeout_s: float = 120.0
     """How long one notebook cell may run before it is stopped (CAPSTONE_EVAL_CELL_TIMEOUT_S)."""
+    database_url: str | None = None
+    """SQLAlchemy URL of the results store (CAPSTONE_EVAL_DATABASE_URL), e.g.
+    ``postgresql://user@host/db``; None: the SQLite file ``results_path``."""
+    results_path: Path = field(
+        default_factory=lambda: Path.home() / ".local" / "share" / "capstone-evaluator"
+        / "results.sqlite"
+    )  # fmt: skip
+    """SQLite results store used when no database URL is configured."""
+
+    @property
+    def store_url(self) -> str:
+        """Where evaluations are stored: the configured URL, else the SQLite file."""
+        return self.database_url or f"sqlite:///{self.results_path}"
 
 
 def kaggle_credentials(env: Mapping[str, str]) -> KaggleCredentials | None:
@@ -263,5 +276,6 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
         git_env=tuple((key, env[key]) for key in GIT_HOST_ENV if key in env),
         queue=load_queue_config(env),
         github=load_github_config(env),
+        database_url=env.get("CAPSTONE_EVAL_DATABASE_URL") or None,
         cell_timeout_s=_positive_float(env, "CAPSTONE_EVAL_CELL_TIMEOUT_S", base.cell_timeout_s),
     )

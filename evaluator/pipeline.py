@@ -68,6 +68,9 @@ class EvaluationRequest:
     """Capstone id that overrides the manifest's (``--capstone``)."""
     rubrics: Path | None = None
     """Folder of rubric files [default: the bundled rubrics]."""
+    on_workspace: Callable[[Path], None] | None = None
+    """Called with the sanitised workspace before it is removed (the results store
+    archives its source files for the similarity run)."""
     base: str | None = None
     """Pull request base (branch, tag, commit): the LLM review reads the diff against it first."""
     diff: str | None = None
@@ -319,6 +322,12 @@ def _step_integrity(run: _Run) -> None:
     run.checks.append(integrity_check([*scanned, *run.integrity_findings]))
 
 
+def _step_hand_over_workspace(run: _Run) -> None:
+    """Let the caller read the workspace (to keep its sources) before it is removed."""
+    if run.request.on_workspace is not None:
+        run.request.on_workspace(run.root)
+
+
 def _step_review(run: _Run) -> None:
     """The LLM review of the judgement criteria, grounded in the checks so far."""
     with run.clock.phase("review"):
@@ -340,6 +349,7 @@ def _step_review(run: _Run) -> None:
 
 #: The steps of one evaluation, in order; each reads what earlier steps left in ``_Run``.
 STEPS: tuple[Callable[[_Run], None], ...] = (
+    _step_hand_over_workspace,  # first: before any learner code has run in the sandbox
     _step_manifest,
     _step_static_scan,
     _step_install,

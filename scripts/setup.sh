@@ -5,7 +5,7 @@
 #
 #   scripts/setup.sh            what `capstone-eval evaluate` needs
 #   scripts/setup.sh --tests    also what the test suite needs (headless Chromium, redis-server,
-#                               the Python 3.13 sandbox image)
+#                               PostgreSQL, the Python 3.13 sandbox image)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,6 +22,10 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_tests" = 1 ] && ! command -v chromium >/dev/null; then packages+=(chromium); fi
 # The job queue's tests start their own Redis servers on loopback ports.
 if [ "$want_tests" = 1 ] && ! command -v redis-server >/dev/null; then packages+=(redis-server); fi
+# The results store's tests start their own PostgreSQL cluster with initdb/pg_ctl.
+if [ "$want_tests" = 1 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  packages+=(postgresql)
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     say "missing Debian packages: ${packages[*]}; run this script as root once (or install them)"

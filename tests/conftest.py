@@ -68,6 +68,13 @@ def make_git_repo(root: Path, files: Mapping[str, str]) -> git.Repo:
     return repo
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _throwaway_results_store(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Evaluations that tests store go to a temp SQLite file, never the user's results store."""
+    path = tmp_path_factory.mktemp("store") / "results.sqlite"
+    os.environ["CAPSTONE_EVAL_DATABASE_URL"] = f"sqlite:///{path}"
+
+
 @pytest.fixture(scope="session")
 def engine() -> DockerEngine:
     """The real Docker engine with the sandbox image; skipped outside CI when absent."""

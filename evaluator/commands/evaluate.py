@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from evaluator.commands.storing import KeptSources, store_evaluation
 from evaluator.config import EvaluatorConfig
 from evaluator.crash import internal_error, write_crash_log
 from evaluator.errors import EvaluatorError, UsageError
@@ -29,6 +30,7 @@ from evaluator.reporting.files import (
 from evaluator.review.diff import read_diff
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.reaper import reap_leftovers
+from evaluator.store.records import Membership
 from evaluator.textsafe import json_visible, visible
 
 EXIT = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.ERROR: 2}
@@ -162,6 +164,8 @@ def run(
     previous: Path | None = None,
     base: str | None = None,
     diff_file: Path | None = None,
+    membership: Membership | None = None,
+    store: bool = False,
 ) -> int:
     """Evaluate, write report.json, report.md and report.html, print a summary.
 
@@ -169,13 +173,16 @@ def run(
     builds the configuration (inside the error boundary: a bad setting still
     gives a report). ``previous`` is the earlier attempt's report.json for the
     HTML diff; by default the one already in ``out`` (kept as report.previous.json).
+    With ``store`` the evaluation and its source files also go into the results store.
     """
     given = read_report(previous) if previous else None
+    kept = KeptSources()
     request = EvaluationRequest(
         source=Source(location=source, ref=ref),
         capstone=capstone_id,
         base=base,
         diff=read_diff(diff_file) if diff_file else None,
+        on_workspace=kept if store else None,
     )
     out = out or default_out(source)
     started = datetime.now(UTC)
@@ -194,6 +201,8 @@ def run(
         for line in summary_lines(report):
             click.echo(visible(line, multiline=False))
     click.echo(f"report: {', '.join(str(p) for p in paths)}", err=True)
+    if store:
+        store_evaluation(load, report, membership, kept.archive, out / REPORT_JSON)
     if failure is not None:
         raise failure
     return exit_code(report)

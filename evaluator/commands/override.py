@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from evaluator.commands.storing import store_evaluation
+from evaluator.config import EvaluatorConfig
 from evaluator.errors import UsageError
 from evaluator.model.criteria import Override
 from evaluator.reporting.files import (
@@ -29,8 +31,13 @@ def run(
     lang: str,
     previous: Path | None,
     now: datetime,
+    config: EvaluatorConfig | None = None,
 ) -> int:
-    """Record a mentor decision in report.json, re-decide, re-render md and html beside it."""
+    """Record a mentor decision in report.json, re-decide, re-render md and html beside it.
+
+    With ``config`` the updated evaluation (and the override, as its own record) also
+    goes into the results store.
+    """
     path = report_path(report_file)
     report = read_report(path)
     known = [c.id for c in report.criteria]
@@ -53,6 +60,8 @@ def run(
     beside = path.with_name(REPORT_PREVIOUS)
     earlier = read_report(previous) if previous else try_read_report(beside)
     write_reports(updated, path, lang=lang, previous=earlier)
+    if config is not None:
+        store_evaluation(lambda: config, updated, None, None, path)
     new_verdict = updated.decision.verdict.value if updated.decision else "-"
     click.echo(f"{criterion}: {before.status.value} -> {after.status.value} (level {level}, {by})")
     click.echo(

@@ -140,7 +140,9 @@ class JobRunner:
         source = Source(
             location=job.source.location, ref=job.source.ref, git_config=sink.git_config()
         )
-        request = EvaluationRequest(source=source, capstone=job.source.capstone)
+        # A sink may read the workspace before it is removed (the store keeps the sources).
+        keep = getattr(sink, "keep_workspace", None)
+        request = EvaluationRequest(source=source, capstone=job.source.capstone, on_workspace=keep)
         started = now()
 
         def progress(message: str) -> None:

@@ -51,6 +51,7 @@ SinkFactory = Callable[[Mapping[str, JsonValue], EvaluatorConfig], ResultSink]
 #: Sink kind -> "module:factory", imported when a job needs it (keeps workers light).
 SINKS: dict[str, str] = {
     "folder": "evaluator.queue.sinks:FolderSink",
+    "store": "evaluator.store.sink:StoreSink",
     "github": "evaluator.github.sink:GitHubSink",
 }
 

@@ -35,13 +35,9 @@ class Messages:
 
 
 @cache
-def messages(lang: str) -> Messages:
-    """The catalogue of ``lang`` ('en' or 'nl')."""
+def messages(lang: str, package: str = "evaluator.reporting") -> Messages:
+    """The catalogue of ``lang`` ('en' or 'nl'): ``messages/<lang>.yaml`` of ``package``."""
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}", hint=f"use one of: {', '.join(LANGUAGES)}")
-    text = (
-        resources.files("evaluator.reporting")
-        .joinpath("messages", f"{lang}.yaml")
-        .read_text("utf-8")
-    )
+    text = resources.files(package).joinpath("messages", f"{lang}.yaml").read_text("utf-8")
     return Messages(lang=lang, table=yaml.safe_load(text))

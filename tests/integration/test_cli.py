@@ -62,7 +62,11 @@ def test_schema_command_prints_the_report_schema():
 class TestWithEngine:
     def test_bundled_example_needs_only_a_mentor(self, tmp_path, engine):
         out = tmp_path / "out"
-        done = cli("evaluate", "examples/file-organizer", "--out", str(out), cwd=REPO_ROOT)
+        store = {"CAPSTONE_EVAL_DATABASE_URL": f"sqlite:///{tmp_path / 'results.sqlite'}"}
+        done = cli(
+            "evaluate", "examples/file-organizer", "--out", str(out), "--cohort", "demo",
+            cwd=REPO_ROOT, env=store,
+        )  # fmt: skip
         # Every automatic criterion of rubric 1.1 is met; the three judgement criteria
         # wait for the LLM review or a mentor, so the honest verdict is needs-mentor (exit 1).
         assert done.returncode == 1, done.stdout + done.stderr
@@ -90,7 +94,7 @@ class TestWithEngine:
         # A second run keeps the first as report.previous.json and diffs against it.
         again = cli(
             "evaluate", "examples/file-organizer", "--out", str(out), "--lang", "nl", "-q",
-            cwd=REPO_ROOT,
+            "--cohort", "demo", cwd=REPO_ROOT, env=store,
         )  # fmt: skip
         assert again.returncode == 1, again.stdout + again.stderr
         assert json.loads((out / "report.previous.json").read_text()) == report
@@ -102,13 +106,27 @@ class TestWithEngine:
         for criterion in decision["undecided"]:
             done = cli(
                 "override", str(out), criterion, "--level", "3", "--note", "Discussed <live>",
-                "--by", "Ada",
+                "--by", "Ada", env=store,
             )  # fmt: skip
             assert done.returncode == 0, done.stdout + done.stderr
         final = json.loads((out / "report.json").read_text())
         assert final["decision"]["verdict"] == "graduation-ready"
         assert len(final["overrides"]) == 3
         assert "Discussed &lt;live&gt;" in (out / "report.html").read_text()
+
+        # Both evaluations, their sources and the three overrides are in the results store.
+        from evaluator.store.database import open_store
+
+        kept = open_store(store["CAPSTONE_EVAL_DATABASE_URL"])
+        frames = kept.frames("demo")
+        rows = frames.evaluations.sort_values("started_at")
+        assert rows.learner.tolist() == ["file-organizer"] * 2  # from the folder's name
+        assert rows.attempt.tolist() == [1, 2]
+        assert rows.verdict.tolist() == ["needs-mentor", "graduation-ready"]
+        assert sorted(frames.overrides.criterion) == sorted(decision["undecided"])
+        assert set(frames.overrides.evaluator_trust) == {"llm"}
+        archives = kept.sources(rows.id.tolist())
+        assert len(archives) == 2
 
     def test_hostile_learner_text_is_escaped_in_every_report(self, tmp_path, engine):
         repo = tmp_path / "repo"
