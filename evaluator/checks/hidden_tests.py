@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -166,8 +167,12 @@ def run_hidden_tests(
     workspace: Path,
     scratch: Path,
     limits: SandboxLimits,
+    cancel: threading.Event | None = None,
 ) -> CheckResult:
-    """Run the hidden tests ``name`` against the learner's CLI; the ``hidden-tests`` check."""
+    """Run the hidden tests ``name`` against the learner's CLI; the ``hidden-tests`` check.
+
+    Setting ``cancel`` from another thread stops the run (Ctrl-C in the caller).
+    """
     if manifest is None or manifest.cli is None:
         return _missing_cli(name)
     if not (hidden_tests_root() / name).is_dir():
@@ -180,5 +185,7 @@ def run_hidden_tests(
         )
     run = stage_hidden_tests(name, manifest.cli, scratch)
     results = scratch / "hidden-results"
-    outcome = engine.run(hidden_spec(image, run, limits), workspace=workspace, collect_to=results)
+    outcome = engine.run(
+        hidden_spec(image, run, limits), workspace=workspace, collect_to=results, cancel=cancel
+    )
     return hidden_check(outcome, results, limits)
