@@ -44,3 +44,15 @@ def test_the_release_workflow_pushes_the_sandbox_image() -> None:
     build = next(s for s in steps if str(s.get("uses", "")).startswith("docker/build-push"))
     assert build["with"]["push"] is True and build["with"]["context"] == "sandbox"
     assert release["jobs"]["sandbox-image"]["permissions"]["packages"] == "write"
+
+
+def test_the_reusable_workflow_evaluates_the_learners_checkout_only() -> None:
+    # The evaluator's own checkout must not sit inside the folder that is evaluated: its
+    # code, tests and README would be linted, tested and scanned as the learner's.
+    steps = _load(".github/workflows/evaluate.yml")["jobs"]["evaluate"]["steps"]
+    learner = steps[0]["with"]["path"]
+    evaluator = next(s for s in steps if s["name"] == "Check out capstone-evaluator")
+    evaluated = next(s for s in steps if s.get("id") == "evaluate")["with"]["path"]
+    assert evaluated.startswith(f"{learner}/")
+    assert not evaluator["with"]["path"].startswith(f"{learner}/")
+    assert evaluated.split("/")[0] != evaluator["with"]["path"]
