@@ -9,6 +9,9 @@ check results with status ``fail`` or ``error``.
 
 from __future__ import annotations
 
+#: Where ``str(error)`` puts the hint; a report's ``error`` keeps both in one string.
+HINT_MARK = "\n  hint: "
+
 
 class EvaluatorError(Exception):
     """Base of all expected evaluator failures.
@@ -26,8 +29,14 @@ class EvaluatorError(Exception):
 
     def __str__(self) -> str:
         if self.hint:
-            return f"{self.message}\n  hint: {self.hint}"
+            return f"{self.message}{HINT_MARK}{self.hint}"
         return self.message
+
+
+def split_hint(text: str) -> tuple[str, str | None]:
+    """The message and the hint of an error as ``str(error)`` wrote it (a report's ``error``)."""
+    message, found, hint = text.partition(HINT_MARK)
+    return message, (hint if found else None)
 
 
 class ConfigError(EvaluatorError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evaluator.errors import split_hint
 from evaluator.integrity.check import CHECK_ID as INTEGRITY
 from evaluator.integrity.kinds import is_flag, kind_of
 from evaluator.model.criteria import CriterionResult, CriterionStatus
@@ -22,6 +23,10 @@ class ReportView:
     verdict: str
     """Message key suffix: a graduation verdict, or the check verdict without a rubric."""
     title: str
+    error: str
+    """Why the evaluation could not run (empty when it ran)."""
+    error_hint: str | None
+    """What to do about it, when the error said."""
     failing: list[CriterionResult]
     """Failed criteria, must-pass first."""
     undecided: list[CriterionResult]
@@ -75,10 +80,13 @@ def build_view(report: Report) -> ReportView:
     failing.sort(key=lambda c: not c.must_pass)  # stable: rubric order within each group
     bench = report.check(BENCHMARK)
     flags, info = _integrity(report)
+    error, hint = split_hint(report.error or "")
     return ReportView(
         report=report,
         verdict=report.decision.verdict.value if report.decision else report.verdict.value,
         title=report.rubric.title if report.rubric else (report.capstone or ""),
+        error=error,
+        error_hint=hint,
         failing=failing,
         undecided=[c for c in criteria if c.status is CriterionStatus.UNDECIDED],
         test_failures=_findings(report, TESTS),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evaluator.errors import UsageError
+from evaluator.errors import SourceError, UsageError
 from evaluator.model.report import Verdict
 from evaluator.reporting import render_html, render_markdown
 from evaluator.reporting.diff import compare
@@ -52,6 +52,20 @@ def test_errored_evaluation_says_why() -> None:
     assert messages("en")("verdict.error") in comment
     assert r"engine \<down\>" in comment
     assert "engine &lt;down&gt;" in render_html(errored, "en")
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_errored_evaluation_gives_the_hint_its_own_line(lang: str) -> None:
+    failure = SourceError("there is no folder /gone on this machine", hint="check the path")
+    errored = report().model_copy(update={"verdict": Verdict.ERROR, "error": str(failure)})
+    t = messages(lang)
+    comment = render_markdown(errored, lang)
+    assert t("explain.error", error="there is no folder /gone on this machine") in comment
+    assert f"\n\n{t('label.what_to_do', hint='check the path')}\n" in comment
+    assert "hint:" not in comment
+    page = render_html(errored, lang)
+    assert f"<p>{t('label.what_to_do', hint='check the path')}</p>" in page
+    assert "hint:" not in page
 
 
 def test_score_with_undecided_criteria_is_a_score_so_far() -> None:
