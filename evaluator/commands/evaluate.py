@@ -46,7 +46,8 @@ def default_out(location: str) -> Path:
 def summary_lines(report: Report) -> list[str]:
     """The short terminal summary (pure)."""
     marks = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.ERROR: "ERR ", Status.SKIPPED: "SKIP"}
-    lines = [f"{marks[c.status]}  {c.id:<10} {c.summary}" for c in report.checks]
+    width = max((len(c.id) for c in report.checks), default=0)
+    lines = [f"{marks[c.status]}  {c.id:<{width}}  {c.summary}" for c in report.checks]
     lines.append(f"checks: {report.verdict.value} ({report.timings.total_s:.1f} s)")
     decision = report.decision
     if report.rubric is None or decision is None:

@@ -32,4 +32,9 @@ def unscored_reason(review: Review | None) -> str:
         ReviewStatus.BUDGET_SPENT: "the LLM review stopped at its budget",
         ReviewStatus.REVIEWED: "the LLM review did not score it",
     }[review.status]
-    return f"{what} ({review.reason})" if review.reason else what
+    reason = review.reason
+    if reason and review.status is ReviewStatus.NOT_RUN:
+        # "no model configured: set ..." - what to set is for the operator, shown once in
+        # the review's own section and the terminal, not under every criterion a learner reads.
+        reason = reason.split(": ", 1)[0]
+    return f"{what} ({reason})" if reason else what

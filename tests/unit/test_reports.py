@@ -70,3 +70,12 @@ def test_default_out_and_summary():
     assert str(default_out("examples/file-organizer/")) == "reports/file-organizer"
     lines = summary_lines(report([CheckResult(id="lint", status=Status.PASS, summary="0")]))
     assert lines[-1] == "verdict: pass (no rubric applied)"
+
+
+def test_summary_lines_up_the_check_summaries():
+    checks = [
+        CheckResult(id="lint", status=Status.PASS, summary="0 violations"),
+        CheckResult(id="hidden-tests", status=Status.FAIL, summary="1 of 8 failed"),
+    ]
+    lint, hidden = summary_lines(report(checks))[:2]
+    assert lint.index("0 violations") == hidden.index("1 of 8 failed")
