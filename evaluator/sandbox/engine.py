@@ -10,6 +10,7 @@ deadline (the supervisor enforces it) and the next evaluation reaps it
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import tarfile
@@ -46,6 +47,30 @@ ENGINE_HINT = (
     "start a Docker engine (as root: `capstone-eval sandbox setup` installs and starts one), "
     "or point DOCKER_HOST at a running engine"
 )
+DEFAULT_ENGINE = "unix:///var/run/docker.sock"
+_CAUSES = {
+    errno.ENOENT: "nothing listens there (no such socket)",
+    errno.ECONNREFUSED: "the connection was refused",
+    errno.EACCES: "permission denied (run as root, or join the docker group)",
+}
+
+
+def engine_problem(exc: BaseException) -> str:
+    """What went wrong when connecting, in words: the OS error the Docker SDK wraps several
+    layers deep (requests, urllib3), else the exception's first line (pure)."""
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop(0)
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError) and item.errno is not None:
+            return _CAUSES.get(item.errno, item.strerror or str(item))
+        pending.extend([item.__cause__, item.__context__, *item.args])
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
 #: Image settings restored on a committed dependency layer (the run's own are the supervisor's).
 _NO_LIMITS = SandboxLimits()
 COMMIT_CHANGES = ["USER 10001", "WORKDIR /workspace", "ENTRYPOINT []", 'CMD ["python3"]']
@@ -115,9 +140,15 @@ class DockerEngine:
                 client = docker.from_env(timeout=timeout, version="auto")
             client.ping()
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            where = docker_host or DEFAULT_ENGINE
             raise EngineUnavailable(
-                f"no Docker engine answers ({type(exc).__name__}: {exc})".rstrip(),
-                hint=ENGINE_HINT,
+                f"no Docker engine answers at {where}: {engine_problem(exc)}",
+                hint=(
+                    f"start the engine at {docker_host}, or unset DOCKER_HOST to use this "
+                    "machine's own (as root, `capstone-eval sandbox setup` starts one)"
+                    if docker_host
+                    else ENGINE_HINT
+                ),
             ) from None
         return cls(client)
 
