@@ -27,7 +27,13 @@ from evaluator import proc
 from evaluator.errors import CommandFailed, EngineUnavailable, SetupError
 from evaluator.paths import bundled
 from evaluator.progress import ProgressFn
-from evaluator.sandbox.debian import apt_install, build_offline_base, is_root, need_root
+from evaluator.sandbox.debian import (
+    apt_install,
+    build_offline_base,
+    is_root,
+    need_root,
+    offline_base_tag,
+)
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.interpreters import (
     DEFAULT_MINOR,
@@ -98,6 +104,11 @@ def ensure_base_image(
     wanted = base or interpreter.registry_base
     if engine.image_id(wanted):
         return wanted, "pip"
+    offline = offline_base_tag(interpreter.codename)
+    if base is None and engine.image_id(offline):
+        # Built here before, as no registry answered: a re-run uses it without asking the
+        # network again (which can hang), and the sandbox image built on it stays current.
+        return offline, interpreter.offline_stack
     progress(f"pulling {wanted}")
     try:
         repo, _, tag = wanted.partition(":")
@@ -109,7 +120,8 @@ def ensure_base_image(
                 hint="load it into the engine first (docker load) or leave out --base",
             ) from None
         progress(
-            f"cannot pull {wanted} ({str(exc).splitlines()[0][:160]}); building a base offline"
+            f"no registry gives {wanted} ({str(exc).splitlines()[0][:160]}); "
+            f"building a Debian {interpreter.codename} base offline instead"
         )
         return build_offline_base(engine, interpreter.codename, progress), interpreter.offline_stack
     return wanted, "pip"
