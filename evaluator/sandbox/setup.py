@@ -305,7 +305,10 @@ def setup(
     engine = ensure_engine(docker_host, progress)
     leftovers = engine.remove_leftovers()
     if leftovers:
-        progress(f"removed {leftovers} container(s) left by an interrupted evaluation")
+        progress(
+            f"removed {leftovers} leftover(s) of stopped evaluations "
+            "(containers, volumes, scratch folders)"
+        )
     base_image, stack = ensure_base_image(engine, base, interpreter, progress)
     return build_sandbox_image(
         engine,
