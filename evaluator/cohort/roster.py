@@ -41,11 +41,11 @@ class RosterError(UsageError):
     """The roster has problems; ``problems`` lists each as 'file:line: message'."""
 
     def __init__(self, path: Path, problems: list[str]) -> None:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(
-            f"{path}: {len(problems)} problem(s) in the roster{more}:\n"
+            f"{path}: {len(problems)} problem(s) in the roster:\n"
             + "\n".join(f"  {p}" for p in problems),
-            hint="fix the lines listed; nothing was evaluated",
+            hint="fix the lines listed (columns: learner, repo, ref, capstone, and optionally "
+            "cohort); nothing was evaluated",
         )
         self.problems = problems
 

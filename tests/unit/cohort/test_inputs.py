@@ -60,8 +60,12 @@ def test_valid_roster(tmp_path: Path) -> None:
 
 
 def test_missing_columns(tmp_path: Path) -> None:
-    with pytest.raises(RosterError, match="missing column"):
+    with pytest.raises(RosterError, match="missing column") as caught:
         _parse("name,url\nx,y\n", tmp_path)
+    assert caught.value.message.startswith(
+        f"{tmp_path / 'roster.csv'}: 1 problem(s) in the roster:"
+    )
+    assert "learner, repo, ref, capstone" in (caught.value.hint or "")
 
 
 @pytest.mark.parametrize(
