@@ -9,6 +9,7 @@ instead of queueing them twice.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -66,6 +67,12 @@ def status(records: Iterable[JobRecord], *, total: int, skipped: int) -> BatchSt
         running=running,
         queued=total - skipped - len(ended) - running,
     )
+
+
+def verdict_counts(records: Iterable[JobRecord]) -> str:
+    """``1 graduation-ready, 2 not-yet`` over the evaluations that ran, by verdict name."""
+    counts = Counter(r.verdict for r in records if r.finished and r.verdict and not failed(r))
+    return ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
 
 
 def eta_s(state: BatchStatus, elapsed_s: float) -> float | None:

@@ -23,10 +23,17 @@ from typing import IO
 
 import click
 
-from evaluator.cohort.batch import default_workers, failed, job_id, progress_line, status
+from evaluator.cohort.batch import (
+    default_workers,
+    failed,
+    job_id,
+    progress_line,
+    status,
+    verdict_counts,
+)
 from evaluator.cohort.roster import RosterEntry, read_roster
 from evaluator.config import EvaluatorConfig
-from evaluator.errors import SourceError
+from evaluator.errors import SourceError, split_hint
 from evaluator.intake.gitfiles import differs_from_index, read_local_repo
 from evaluator.intake.gitsafe import run_git
 from evaluator.intake.source import Source, check_url
@@ -36,6 +43,7 @@ from evaluator.queue.model import Job, JobRecord, JobSource, ResultTarget
 from evaluator.reporting.files import REPORT_JSON, try_read_report
 from evaluator.rubrics.loader import rubric_paths, rubrics_dir
 from evaluator.store.database import Store, open_store
+from evaluator.store.sink import report_folder
 
 _SHA40 = re.compile(r"^[0-9a-f]{40}$")
 
@@ -176,14 +184,22 @@ def _report_error(record: JobRecord) -> str | None:
     return report.error if report is not None else None
 
 
-def _summary(entries: dict[str, RosterEntry], records: list[JobRecord]) -> int:
-    """Print each line that could not be evaluated; return how many."""
+def _summary(entries: dict[str, RosterEntry], records: list[JobRecord], out: Path | None) -> int:
+    """Print each line that could not be evaluated, why, what to do and its report."""
     bad = [r for r in records if failed(r) or not r.finished]
     for record in sorted(bad, key=lambda r: entries[r.job.id].line):
         entry = entries[record.job.id]
-        why = record.error or _report_error(record) or "the evaluation could not run"
-        where = f" (report: {record.report_dir})" if record.report_dir else ""
-        click.echo(f"line {entry.line}: {entry.learner} {entry.capstone}: {why}{where}")
+        why, hint = split_hint(
+            record.error or _report_error(record) or "the evaluation could not run"
+        )
+        if not record.finished:
+            why, hint = "still queued or running", "run the same command again to follow it"
+        click.echo(f"line {entry.line}: {entry.learner} {entry.capstone}: {why}")
+        if hint:
+            click.echo(f"  hint: {hint}")
+        report = report_folder(out, entry.learner, entry.capstone) if out else record.report_dir
+        if report and record.finished:
+            click.echo(f"  report: {report}")
     return len(bad)
 
 
@@ -227,8 +243,14 @@ def run(
             return 130
         if process is not None:
             _stop_workers(process, now=False)
-    bad = _summary(ids, records)
-    click.echo(f"{len(records) - bad} evaluated, {bad} could not be, {skipped} skipped")
+    bad = _summary(ids, records, out)
+    verdicts = verdict_counts(records)
+    click.echo(
+        f"{len(records) - bad} evaluated{f' ({verdicts})' if verdicts else ''}, "
+        f"{bad} could not be, {skipped} skipped"
+    )
+    where = f"reports in {out}; " if out else ""
+    click.echo(f"{where}`capstone-eval cohort report` writes the cohort's dashboard", err=True)
     return 1 if bad else 0
 
 

@@ -40,6 +40,11 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "_"
 
 
+def report_folder(out: Path, learner: str, capstone: str) -> Path:
+    """Where a batch line's reports go under ``--out``: ``out/<learner>/<capstone>``."""
+    return out / _safe(learner) / _safe(capstone)
+
+
 class StoreSink:
     """Stores each finished job's report and sources in the results database."""
 
@@ -73,7 +78,7 @@ class StoreSink:
         )
         if options.out:
             capstone = job.source.capstone or report.capstone or "capstone"
-            target = Path(options.out) / _safe(options.learner) / _safe(capstone)
+            target = report_folder(Path(options.out), options.learner, capstone)
             write_reports(report, target / REPORT_JSON, lang=job.lang)
 
     def failed(self, job: Job, message: str) -> None:

@@ -48,7 +48,9 @@ def test_batch_survives_bad_repositories_and_resumes(tmp_path: Path, engine) -> 
     done = cli("batch", str(roster), "--workers", "2", "--out", str(tmp_path / "out"), env=env)
     assert done.returncode == 1, done.stdout + done.stderr  # one line could not be evaluated
     assert "line 4: cem 1.1-file-organizer: " in done.stdout and "missing.git" in done.stdout
-    assert "3 evaluated, 1 could not be, 0 skipped" in done.stdout
+    assert "3 evaluated (3 not-yet), 1 could not be, 0 skipped" in done.stdout
+    assert f"  report: {tmp_path / 'out' / 'cem' / '1.1-file-organizer'}\n" in done.stdout
+    assert "  hint: " in done.stdout  # what to do about the clone, on a line of its own
     assert "done 4/4 · running 0 · failed 1 · queued 0" in done.stderr
     frames = open_store(env["CAPSTONE_EVAL_DATABASE_URL"]).frames("c1")
     rows = frames.evaluations.set_index("learner")

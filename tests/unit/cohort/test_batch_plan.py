@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from evaluator.cohort.batch import default_workers, job_id, progress_line, status
+from evaluator.cohort.batch import default_workers, job_id, progress_line, status, verdict_counts
 from evaluator.cohort.roster import RosterEntry
 from evaluator.config import GIB, SandboxLimits
 from evaluator.queue.model import Job, JobRecord, JobSource, JobState, ResultTarget
@@ -57,3 +57,15 @@ def test_status_and_progress_line() -> None:
         line == "done 3/6 · running 1 · failed 2 · queued 2 · skipped 2 · elapsed 1m30s · ETA 1m30s"
     )
     assert progress_line(status([], total=3, skipped=0), 2).endswith("ETA -")
+
+
+def test_verdict_counts_cover_the_evaluations_that_ran() -> None:
+    records = [
+        _record(1, JobState.DONE, "not-yet"),
+        _record(2, JobState.DONE, "error"),  # could not run: not a verdict on the work
+        _record(3, JobState.DONE, "graduation-ready"),
+        _record(4, JobState.DONE, "not-yet"),
+        _record(5, JobState.RUNNING),
+    ]
+    assert verdict_counts(records) == "1 graduation-ready, 2 not-yet"
+    assert verdict_counts([]) == ""
