@@ -45,6 +45,20 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     return fig, axes[0]
 
 
+def _whole_numbers(axis: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _dates(axis: Any) -> None:
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    # ISO dates read the same in every language; six at most, so that they never overlap.
+    axis.set_major_locator(AutoDateLocator(maxticks=6))
+    axis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+
+
 def _data_uri(fig: Any) -> str:
     import matplotlib.pyplot as plt
 
@@ -113,9 +127,16 @@ def trend_plot(trends: pd.DataFrame, t: Messages) -> str | None:
     fig, ax = _figure(6.5, 2.8)
     for cohort, group in trends.groupby("cohort"):
         ax.plot(
-            group["week"], group["cumulative_completed"], marker="o", markersize=3, label=cohort
-        )
+            group["week"], group["cumulative_completed"], marker="o", markersize=3, label=cohort,
+            clip_on=False,  # a point at 0 sits on the axis, drawn over it rather than under
+        )  # fmt: skip
     ax.set_ylabel(t("plot.completed_so_far"))
+    ax.set_ylim(bottom=0, top=max(1, int(trends["cumulative_completed"].max())) * 1.1)
+    _whole_numbers(ax.yaxis)  # capstones, never -0.04 of one
+    weeks = pd.to_datetime(trends["week"])
+    if weeks.nunique() == 1:  # one week alone would get an axis of years around it
+        ax.set_xlim(weeks.min() - pd.Timedelta(days=14), weeks.min() + pd.Timedelta(days=14))
+    _dates(ax.xaxis)
     ax.legend(frameon=False)
     fig.autofmt_xdate()
     return _data_uri(fig)
@@ -135,5 +156,7 @@ def attempts_plot(table: pd.DataFrame, t: Messages) -> str | None:
         left = left + table[column]
     ax.invert_yaxis()
     ax.set_xlabel(t("plot.learners"))
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=5, frameon=False, fontsize=8)
+    _whole_numbers(ax.xaxis)  # learners, never 0.25 of one
+    # Three to a row: five legend entries in one row ran past the figure's right edge.
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=3, frameon=False, fontsize=8)
     return _data_uri(fig)
