@@ -68,9 +68,10 @@ def attempts_until_pass(frames: CohortFrames) -> pd.DataFrame:
     return counts.reindex(columns=columns, fill_value=0).reset_index().rename_axis(columns=None)
 
 
-def trends(frames: CohortFrames, freq: str = "W-MON") -> pd.DataFrame:
-    """Per cohort and week (weeks start on Monday): evaluations, active learners, the share
-    of evaluations that were graduation-ready, pairs completed that week and in total."""
+def trends(frames: CohortFrames, freq: str = "W-SUN") -> pd.DataFrame:
+    """Per cohort and week (weeks start on Monday: pandas' ``W-SUN`` periods end on Sunday):
+    evaluations, active learners, the share of evaluations that were graduation-ready, pairs
+    completed that week and in total."""
     done = frames.ran.assign(cohort=lambda d: d["cohort"].fillna("-"))
     if done.empty:
         return pd.DataFrame(

@@ -149,3 +149,4 @@ def test_trends_count_every_evaluation_that_ran(cohort: Cohort, frames: CohortFr
         done_pairs = {(e.learner, e.capstone) for e in ran if e.verdict == "graduation-ready"}
         assert mine.cumulative_completed.iloc[-1] == len(done_pairs)
         assert mine.week.is_monotonic_increasing
+        assert (mine.week.dt.day_name() == "Monday").all()
