@@ -65,10 +65,15 @@ def _rubric_benchmark(manifest: Manifest | None, path: Path) -> str:
     if manifest is None:
         raise UsageError(f"no valid capstone.yaml in {path} to find the rubric by", hint=hint)
     names = find_rubric(manifest.capstone).benchmarks()
-    if len(names) != 1:
-        found = ", ".join(names) or "none"
+    if not names:
         raise UsageError(
-            f"the rubric of capstone {manifest.capstone} names benchmarks: {found}", hint=hint
+            f"the rubric of capstone {manifest.capstone} names no benchmark", hint=hint
+        )
+    if len(names) > 1:
+        raise UsageError(
+            f"the rubric of capstone {manifest.capstone} names several benchmarks: "
+            f"{', '.join(names)}",
+            hint=f"pass --name with one of them: {', '.join(names)}",
         )
     return names[0]
 

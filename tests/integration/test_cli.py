@@ -203,3 +203,10 @@ def test_missing_path_is_a_clear_error(tmp_path):
     done = cli("evaluate", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_benchmark_run_on_a_capstone_without_one_says_so():
+    done = cli("benchmark", "run", str(REPO_ROOT / "examples" / "file-organizer"))
+    assert done.returncode == 2
+    assert "error: the rubric of capstone 1.1-file-organizer names no benchmark\n" in done.stderr
+    assert "hint: pass --name" in done.stderr

@@ -270,8 +270,10 @@ def import_dataset(
     if other is not None:
         return other
     if name not in CANON:
-        known = ", ".join(sorted([*available(), "kaggle"]))
-        raise UsageError(f"cannot import data for {name!r}", hint=f"importable: {known}")
+        known = ", ".join(sorted({*available(), "kaggle"} - {"digits"}))
+        raise UsageError(
+            f"there is no hidden data to import for {name!r}", hint=f"import one of: {known}"
+        )
     return _import_images(name, path, data_dir, verify=verify)
 
 

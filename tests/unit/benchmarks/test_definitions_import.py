@@ -119,5 +119,8 @@ def test_synthetic_cifar100_folder_and_tarball(tmp_path: Path) -> None:
 
 
 def test_import_unknown_name(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="importable"):
+    with pytest.raises(UsageError, match="no hidden data to import for 'imagenet'") as caught:
         import_dataset("imagenet", tmp_path, tmp_path)
+    hint = caught.value.hint or ""
+    assert "mnist" in hint and "kaggle" in hint
+    assert hint.count("kaggle") == 1 and "digits" not in hint  # digits ships in scikit-learn
