@@ -20,7 +20,6 @@ from evaluator.model.base import FrozenModel
 from evaluator.paths import bundled
 
 DEFINITION_FILE = "benchmark.yaml"
-SHARED_HARNESS_DIR = "_harness"
 #: Helpers every harness imports; copied beside the harness for each sandbox run.
 HARNESS_HELPERS = "_harness/_capstone_harness.py"
 
