@@ -8,13 +8,13 @@ silently ignored). Environment variables override the file.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
 
+from evaluator.documents import DocumentError, parse_toml
 from evaluator.errors import ConfigError
 from evaluator.model.base import FrozenModel
 from evaluator.review.settings import ReviewSettings
@@ -42,13 +42,13 @@ def config_file_path(env: Mapping[str, str], cwd: Path) -> Path | None:
 
 def _parse(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return parse_toml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(
             f"cannot read the config file {path}: {exc.strerror}",
             hint=f"fix the path in {CONFIG_ENV} or unset it",
         ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (DocumentError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
 
 

@@ -9,7 +9,6 @@ in a table are the learner's claims; this check only says the table is there.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from pydantic import Field
 
+from evaluator.documents import cell_text, notebook_cells
 from evaluator.intake.workspace import workspace_files
 from evaluator.model.base import FrozenModel
 from evaluator.model.report import CheckResult, Finding, MetricValue, Status
@@ -84,14 +84,9 @@ def _markdown_sources(root: Path) -> Iterator[tuple[str, int | None, str]]:
         if rel.endswith(".md"):
             yield rel, None, text
             continue
-        try:
-            cells = json.loads(text).get("cells", [])
-        except (ValueError, RecursionError, AttributeError):
-            continue
-        for number, cell in enumerate(cells if isinstance(cells, list) else [], start=1):
+        for number, cell in enumerate(notebook_cells(text) or [], start=1):
             if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
-                source = cell.get("source", "")
-                yield rel, number, "".join(source) if isinstance(source, list) else str(source)
+                yield rel, number, cell_text(cell)
 
 
 def find_tables(root: Path) -> list[Table]:

@@ -12,15 +12,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError
 
+from evaluator.documents import DocumentError, parse_yaml
 from evaluator.errors import ConfigError
 from evaluator.model.base import FrozenModel
 from evaluator.paths import bundled
 
 DEFINITION_FILE = "benchmark.yaml"
-SHARED_HARNESS_DIR = "_harness"
 #: Helpers every harness imports; copied beside the harness for each sandbox run.
 HARNESS_HELPERS = "_harness/_capstone_harness.py"
 
@@ -202,9 +201,9 @@ def load_definition(name: str, root: Path | None = None) -> BenchmarkDefinition:
             f"no benchmark named {name!r} (looked for {path})", hint=f"known benchmarks: {known}"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
         definition = BenchmarkDefinition.model_validate({"name": name, **(data or {})})
-    except (yaml.YAMLError, ValidationError, TypeError) as exc:
+    except (DocumentError, ValidationError, TypeError) as exc:
         raise ConfigError(
             f"benchmark definition {path} is invalid: {exc}",
             hint="fix the file; `capstone-eval schema benchmark` prints the schema",

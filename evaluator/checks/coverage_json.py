@@ -7,7 +7,6 @@ sizes are capped.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,12 +68,3 @@ def coverage_summary(doc: Any, workspace_prefix: str = "/workspace/") -> Coverag
         files=files,
         missing_lines=missing,
     )
-
-
-def parse_coverage_json(data: bytes, workspace_prefix: str = "/workspace/") -> CoverageSummary:
-    """Summarise ``coverage json`` output given as bytes (see :func:`coverage_summary`)."""
-    try:
-        doc = json.loads(data)
-    except RecursionError:
-        raise ValueError("the coverage report is nested too deeply") from None
-    return coverage_summary(doc, workspace_prefix)

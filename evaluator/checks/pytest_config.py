@@ -18,11 +18,11 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from evaluator.documents import DocumentError, parse_toml
 from evaluator.intake.manifest import MANIFEST_NAME, Manifest
 
 MAX_CONFIG_BYTES = 256 * 1024
@@ -95,8 +95,8 @@ def _ini(text: str, section: str) -> dict[str, Any] | None:
 
 def _toml(text: str, *keys: str) -> dict[str, Any] | None:
     try:
-        data: Any = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+        data: Any = parse_toml(text)
+    except DocumentError:
         return None
     for key in keys:
         data = data.get(key) if isinstance(data, dict) else None

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import Field, JsonValue, ValidationError, field_validator
 
+from evaluator.documents import DocumentError, TooDeep, parse_yaml
 from evaluator.model.base import FrozenModel
 from evaluator.model.report import CheckResult, Finding, Status
 
@@ -300,19 +300,16 @@ def _yaml_line(text: str, loc: tuple[int | str, ...]) -> int | None:
 def parse_manifest(text: str) -> ManifestOutcome:
     """Validate manifest text (pure: no file access)."""
     try:
-        data = yaml.safe_load(text)
-    except RecursionError:  # e.g. 25,000 nested '[': PyYAML's composer recurses per level
+        data = parse_yaml(text)
+    except TooDeep:
         return _fail(
             f"{MANIFEST_NAME} nests lists or mappings too deeply to read",
             [Finding(path=MANIFEST_NAME, code="manifest-yaml", message="nested too deeply")],
         )
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+    except DocumentError as exc:
         return _fail(
-            f"{MANIFEST_NAME} is not valid YAML: {problem}",
-            [Finding(path=MANIFEST_NAME, line=line, code="manifest-yaml", message=str(problem))],
+            f"{MANIFEST_NAME} is not valid YAML: {exc.problem}",
+            [Finding(path=MANIFEST_NAME, line=exc.line, code="manifest-yaml", message=exc.problem)],
         )
     if not isinstance(data, dict):
         return _fail(

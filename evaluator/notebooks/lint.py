@@ -8,11 +8,11 @@ here, and "undefined name" findings for what the Databricks runtime provides
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_right
 from pathlib import Path
 
+from evaluator.documents import DocumentError, parse_json
 from evaluator.model.report import Finding
 from evaluator.notebooks.databricks import (
     RUNTIME_NAMES,
@@ -42,8 +42,8 @@ def _cell_starts(root: Path, rel: str) -> list[int] | None:
         return [cell.line or 0 for cell in source_cells(text)]
     if rel.endswith(".ipynb"):
         try:
-            document = json.loads(text)
-        except (ValueError, RecursionError):
+            document = parse_json(text)
+        except DocumentError:
             return None
         return [] if isinstance(document, dict) and is_databricks_ipynb(document) else None
     return None

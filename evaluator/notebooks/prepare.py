@@ -7,11 +7,11 @@ JSON and text only (nothing of the learner's runs on the host).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from evaluator.documents import DocumentError, parse_json
 from evaluator.intake.workspace import workspace_files
 from evaluator.model.report import Finding
 from evaluator.notebooks.databricks import (
@@ -150,8 +150,8 @@ def _fresh(cell: dict[str, Any]) -> None:
 
 def _jupyter(rel: str, text: str) -> Prepared:
     try:
-        document = json.loads(text)
-    except (ValueError, RecursionError):
+        document = parse_json(text)
+    except DocumentError:
         return Prepared(path=rel, kind="jupyter", problem="not a notebook: the file is not JSON")
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         version = document.get("nbformat") if isinstance(document, dict) else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import io
-import json
 import re
 import tokenize
 import warnings
@@ -18,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from evaluator.documents import cell_text, notebook_cells
 from evaluator.intake.workspace import workspace_files
 
 #: Larger files are not parsed: generated code and vendored bundles, not the learner's own.
@@ -104,10 +104,9 @@ def read_module(root: Path, rel: str) -> PyFile | None:
 def _cell_source(cell: object) -> str | None:
     if not isinstance(cell, dict) or cell.get("cell_type") != "code":
         return None
-    source = cell.get("source", "")
-    text = "".join(source) if isinstance(source, list) else source
-    if not isinstance(text, str):
+    if not isinstance(cell.get("source", ""), str | list):
         return None
+    text = cell_text(cell)
     # Blank out IPython-only lines so the rest of the cell still parses, lines unchanged.
     return "\n".join("" if _MAGIC.match(line) else line for line in text.split("\n"))
 
@@ -117,12 +116,8 @@ def read_notebook(root: Path, rel: str) -> list[PyFile]:
     text = _read(root, rel)
     if text is None:
         return []
-    try:
-        cells = json.loads(text).get("cells", [])
-    except (ValueError, AttributeError):
-        return []
     units: list[PyFile] = []
-    for index, cell in enumerate(cells if isinstance(cells, list) else []):
+    for index, cell in enumerate(notebook_cells(text) or []):
         source = _cell_source(cell)
         tree = parse_python(source, rel) if source is not None else None
         if source is not None and tree is not None:

@@ -9,11 +9,11 @@ the prompt and for checking citations, so the model's line numbers mean one thin
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path, PurePosixPath
 
+from evaluator.documents import cell_text, notebook_cells
 from evaluator.intake.manifest import Manifest
 from evaluator.intake.workspace import workspace_files
 
@@ -65,19 +65,14 @@ def is_text_name(path: str) -> bool:
 
 def notebook_text(raw: str) -> str | None:
     """A notebook's cells as text (``# %%`` markers, no outputs); None if it is invalid."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    cells = data.get("cells") if isinstance(data, dict) else None
-    if not isinstance(cells, list):
+    cells = notebook_cells(raw)
+    if cells is None:
         return None
     parts: list[str] = []
     for cell in cells:
         if not isinstance(cell, dict):
             continue
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        text = cell_text(cell)
         marker = "# %% [markdown]" if cell.get("cell_type") == "markdown" else "# %%"
         parts.append(f"{marker}\n{text.rstrip()}")
     return "\n\n".join(parts) + "\n"

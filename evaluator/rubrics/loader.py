@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from evaluator.benchmarks.definition import available, load_definition
+from evaluator.documents import DocumentError, parse_yaml, yaml_tree
 from evaluator.errors import ConfigError
 from evaluator.paths import bundled
 from evaluator.rubrics.model import LevelsFile, MetricCriterion, Rubric
@@ -89,13 +90,11 @@ def _locate(root: yaml.Node | None, loc: tuple[int | str, ...]) -> tuple[int | N
 
 def _parse(path: Path, text: str, model: type[_M]) -> _M:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        raise RubricFileError([Problem(path=path, line=line, field="", message=problem)]) from None
+        root = yaml_tree(text)
+        data = parse_yaml(text)
+    except DocumentError as exc:
+        problem = Problem(path=path, line=exc.line, field="", message=exc.problem)
+        raise RubricFileError([problem]) from None
     if not isinstance(data, dict):
         raise RubricFileError(
             [Problem(path=path, line=1, field="", message="the file must be a YAML mapping")]
@@ -141,8 +140,7 @@ def _benchmark_problems(path: Path, text: str, rubric: Rubric) -> list[Problem]:
             else None
         )
         if why is not None:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-            line, field = _locate(root, ("criteria", index, "benchmark"))
+            line, field = _locate(yaml_tree(text), ("criteria", index, "benchmark"))
             problems.append(Problem(path=path, line=line, field=field, message=why))
     return problems
 
@@ -154,7 +152,7 @@ def load_rubric(path: Path) -> Rubric:
     rubric = _parse(path, text, Rubric)
     problems = _benchmark_problems(path, text, rubric)
     if rubric.id != path.stem:
-        line, _ = _locate(yaml.compose(text, Loader=yaml.SafeLoader), ("id",))
+        line, _ = _locate(yaml_tree(text), ("id",))
         message = f"{rubric.id!r} must equal the file name {path.stem!r}"
         problems.insert(0, Problem(path=path, line=line, field="id", message=message))
     if problems:

@@ -8,7 +8,6 @@ lists of integers, perturbed per evaluation when the data set is public), answer
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from evaluator.benchmarks.definition import BenchmarkDefinition, load_definition
 from evaluator.benchmarks.scoring.metrics import score
 from evaluator.benchmarks.scoring.validate import InvalidPredictions, validate_classification
 from evaluator.config import EvaluatorConfig
+from evaluator.documents import DocumentError, parse_json
 from evaluator.errors import ConfigError
 from evaluator.model.report import MetricValue
 from evaluator.services.probes import Probe
@@ -63,8 +63,8 @@ def load_inputs(probe: Probe, config: EvaluatorConfig) -> HiddenInputs | str:
 
 def _predictions(body: str | None) -> list[Any]:
     try:
-        answer = json.loads(body or "")
-    except ValueError:
+        answer = parse_json(body or "")
+    except DocumentError:
         raise InvalidPredictions("an answer is not JSON") from None
     if isinstance(answer, dict):
         answer = answer.get("predictions")

@@ -58,6 +58,28 @@ def test_manifest_nested_25000_deep_is_a_failed_manifest_check(tmp_path, engine)
     assert "nests lists or mappings too deeply" in manifest["summary"]
 
 
+def test_declarations_and_notebooks_nested_too_deeply_are_read_as_invalid(tmp_path, engine):
+    deep = "[" * 30_000
+    numbers = {"cells": [{"cell_type": "code", "source": [1, 2]}]}  # nbformat wants strings
+    hostile = {
+        "environment.yml": deep,
+        "Pipfile.lock": deep,
+        "deep.ipynb": deep,
+        "numbers.ipynb": json.dumps(numbers),
+    }
+    repo = write_tree(tmp_path / "repo", {**HONEST_FILES, **hostile})
+    done, report, _ = _evaluate(tmp_path, repo)
+    assert report["verdict"] != "error", report.get("error")
+    install = _check(report, "install")
+    notes = install["details"]["notes"]
+    assert sorted(n for n in notes if "nested too deeply" in n) == [
+        "Pipfile.lock is not valid JSON (nested too deeply); not read",
+        "environment.yml is not valid YAML (nested too deeply); not read",
+    ]
+    assert _check(report, "tests")["status"] == "pass"  # the rest was evaluated
+    assert done.returncode == 1
+
+
 def test_forged_coverage_json_that_is_no_object(tmp_path, engine):
     forge = (
         "import os, pathlib\n\n\ndef test_forge():\n"

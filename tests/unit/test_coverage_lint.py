@@ -2,7 +2,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from evaluator.checks.coverage_json import parse_coverage_json
+from evaluator.checks.coverage_json import coverage_summary
 from evaluator.checks.lint import lint_check, parse_ruff_json, ruff_argv, run_lint
 from evaluator.model.report import Finding, Status
 from tests.conftest import write_tree
@@ -16,7 +16,7 @@ def test_coverage_json_paths_are_relative():
             "/workspace/pkg/b.py": {"summary": {"percent_covered": 50.0}, "missing_lines": [3, 4]},
         },
     }
-    summary = parse_coverage_json(json.dumps(doc).encode())
+    summary = coverage_summary(doc)
     assert summary.percent == 81.23
     assert summary.files == {"pkg/a.py": 100.0, "pkg/b.py": 50.0}
     assert summary.missing_lines["pkg/b.py"] == [3, 4]

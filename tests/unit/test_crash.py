@@ -62,11 +62,26 @@ def test_crash_log_shows_control_characters():
     assert "␛]0;pwned␇" in text
 
 
+#: The real CLI, with a bug planted in one command (no real command is known to have one).
+PLANTED_BUG = """
+from evaluator.cli import main
+from evaluator.commands import rubrics
+
+
+def down(n):
+    return down(n + 1) + 1
+
+
+rubrics.run_validate = lambda *args, **kwargs: down(0)
+raise SystemExit(main())
+"""
+
+
 def test_every_command_has_the_boundary(tmp_path):
-    deep = tmp_path / "deep.yaml"
-    deep.write_text("[" * 25_000)
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text("id: rubric\n")
     done = subprocess.run(
-        [sys.executable, "-m", "evaluator", "rubrics", "validate", str(deep)],
+        [sys.executable, "-c", PLANTED_BUG, "rubrics", "validate", str(rubric)],
         capture_output=True,
         text=True,
         env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},

@@ -11,13 +11,12 @@ thresholds) are not claims and are skipped.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
+from evaluator.documents import DocumentError, parse_json, parse_yaml
 
 #: Metrics bounded in [0, 1]: a claim above 1 is read as a percentage.
 BOUNDED = frozenset({"accuracy", "f1", "auc"})
@@ -187,8 +186,8 @@ def _walk(data: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], f
 def claims_in_results(metrics: Iterable[str], text: str, source: str) -> list[Claim]:
     """Every value under a key named after a metric in a JSON or YAML results file."""
     try:
-        data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
+        data = parse_json(text) if source.endswith(".json") else parse_yaml(text)
+    except DocumentError:
         return []
     found: list[Claim] = []
     for path, value in _walk(data, ()):

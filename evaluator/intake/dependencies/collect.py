@@ -9,7 +9,6 @@ its file and line.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from evaluator.documents import DocumentError, parse_toml
 from evaluator.intake.dependencies.model import (
     Declared,
     DependencyPlan,
@@ -90,8 +90,8 @@ class Collector:
         if text is None:
             return None
         try:
-            return text, tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+            return text, parse_toml(text)
+        except DocumentError as exc:
             self.notes.append(f"{relative} is not valid TOML ({exc}); not read")
             return None
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-import yaml
-
+from evaluator.documents import DocumentError, parse_yaml
 from evaluator.intake.dependencies.collect import Collector, line_of
 from evaluator.intake.dependencies.model import Origin
 from evaluator.intake.dependencies.requirements_txt import read_line
@@ -90,8 +89,8 @@ def read_environment(sink: Collector) -> None:
 
 def _read(sink: Collector, relative: str, text: str) -> None:
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        doc = parse_yaml(text)
+    except DocumentError as exc:
         sink.notes.append(f"{relative} is not valid YAML ({str(exc).splitlines()[0]}); not read")
         return
     deps = doc.get("dependencies") if isinstance(doc, dict) else None

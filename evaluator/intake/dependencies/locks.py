@@ -8,9 +8,9 @@ locked git, path and URL packages are refused. ``Pipfile.lock`` alone (no
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from evaluator.documents import DocumentError, parse_json
 from evaluator.intake.dependencies.collect import Collector, line_of
 from evaluator.intake.dependencies.model import Origin
 
@@ -75,8 +75,8 @@ def read_pipfile_lock(sink: Collector, *, requirements_too: bool) -> None:
     if text is None:
         return
     try:
-        doc = json.loads(text)
-    except ValueError as exc:
+        doc = parse_json(text)
+    except DocumentError as exc:
         sink.notes.append(f"{PIPFILE_LOCK} is not valid JSON ({exc}); not read")
         return
     if not isinstance(doc, dict):

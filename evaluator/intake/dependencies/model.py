@@ -6,7 +6,6 @@ later reach pip is a re-serialised :class:`packaging.requirements.Requirement`.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from packaging.requirements import Requirement
@@ -94,12 +93,3 @@ class DependencyPlan:
     def empty(self) -> bool:
         """Nothing to install."""
         return not self.requirements
-
-    def fingerprint(self) -> str:
-        """Hash of the requirements and pins (what decides the resolution)."""
-        digest = hashlib.sha256()
-        for item in self.requirements:
-            digest.update(item.text.encode() + b"\n")
-        for pin in self.pins:
-            digest.update(f"pin {pin.name}=={pin.version}\n".encode())
-        return digest.hexdigest()
