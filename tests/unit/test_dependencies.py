@@ -301,10 +301,3 @@ def test_invalid_files_are_notes_not_crashes(tmp_path):
     plan = plan_dependencies(tmp_path)
     assert plan.empty
     assert len(plan.notes) == 3
-
-
-def test_fingerprint_follows_requirements_and_pins(tmp_path):
-    write_tree(tmp_path, {"requirements.txt": "six\n"})
-    first = plan_dependencies(tmp_path).fingerprint()
-    write_tree(tmp_path, {"requirements.txt": "six\nattrs\n"})
-    assert plan_dependencies(tmp_path).fingerprint() != first
