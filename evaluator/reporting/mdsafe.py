@@ -24,6 +24,9 @@ _NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _ZWSP = "\u200b"
 _AUTOLINKS = re.compile(r"(?i)(?<=@)|(?<=#)|(?<=\bgh)(?=-\d)|(?<=:)(?=//)|(?<=\bwww)(?=\.)")
 _BACKTICKS = re.compile(r"`+")
+#: Characters of one learner value shown in the comment (the full text is in the HTML
+#: report): escaping can grow a character twelvefold, and GitHub takes 65,536 in all.
+MAX_TEXT_CHARS = 1_000
 
 
 def _reference(match: re.Match[str]) -> str:
@@ -32,9 +35,11 @@ def _reference(match: re.Match[str]) -> str:
 
 
 def md_text(value: object) -> str:
-    """One line of inert Markdown: newlines folded, specials as character references,
-    mentions, issue references and bare links broken."""
+    """One line of inert Markdown: newlines folded, cut to ``MAX_TEXT_CHARS``, specials as
+    character references, mentions, issue references and bare links broken."""
     text = " ".join(str(value).split())
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[: MAX_TEXT_CHARS - 1] + "…"
     text = _AUTOLINKS.sub(_ZWSP, text)
     return _SPECIAL.sub(_reference, text)
 
