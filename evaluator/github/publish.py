@@ -22,6 +22,7 @@ from github.Repository import Repository
 
 from evaluator.github.checkrun import OUTPUT_LIMIT, batches, check_annotations, conclusion, title
 from evaluator.model.report import Report
+from evaluator.reporting.mdsafe import md_text
 from evaluator.reporting.render import render_markdown
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,8 @@ def fail_check(run: CheckRun, message: str) -> None:
         status="completed",
         conclusion="failure",
         completed_at=datetime.now(UTC),
-        output={"title": "The evaluation could not run", "summary": message[:OUTPUT_LIMIT]},
+        # The reason can quote what GitHub or git answered: inert, like all the comment's text.
+        output={"title": "The evaluation could not run", "summary": md_text(message)},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from evaluator.github.client import token_client
 from evaluator.github.config import GitHubConfig
-from evaluator.github.publish import MARKER, publish_report, start_check
+from evaluator.github.publish import MARKER, fail_check, publish_report, start_check
 from evaluator.model.report import CheckResult, Finding, Status, Verdict
 from tests.factories import report
 from tests.fake_github import APP_ID, VIA_ACTIONS, VIA_APP, fake_github
@@ -107,3 +107,17 @@ def test_the_app_edits_its_own_comment() -> None:
     assert fake.comments[1]["body"] == f"{MARKER} forged"
     assert "3 violations" in fake.comments[2]["body"]
     assert not fake.writes(r"/issues/7/comments$")
+
+
+def test_a_failure_reason_is_shown_inert_in_the_check_run() -> None:
+    """The reason can quote what GitHub or git answered about the learner's repository."""
+    with fake_github(**{TOKEN: WRITE}) as fake:
+        config = GitHubConfig(api_url=fake.url, write_interval_s=0)
+        repo = token_client(config, TOKEN).get_repo("ada/organizer")
+        run = start_check(repo, "capstone-evaluator", SHA)
+        fail_check(run, "gave up after 3 attempts: clone of @staff's #1 <img src=x> failed")
+    summary = fake.check_runs[run.id]["output"]["summary"]
+    assert summary == (
+        "gave up after 3 attempts: clone of @&#8203;staff's &#35;&#8203;1 &lt;img src=x&gt; failed"
+    )
+    assert fake.check_runs[run.id]["conclusion"] == "failure"
