@@ -6,7 +6,9 @@ import html
 import re
 
 import pytest
+from pydantic import ValidationError
 
+from evaluator.model.report import Report
 from evaluator.reporting import render_html, render_markdown
 from evaluator.reporting.mdsafe import md_code, md_text
 from tests.samples import HOSTILE_MESSAGE, full_report
@@ -114,3 +116,58 @@ def test_md_text_leaves_no_mention_reference_or_link(raw: str) -> None:
     decoded = html.unescape(md_text(f"see {raw} now"))
     assert not re.search(r"@\w|#\d|(?i:gh-\d)|https?://|www\.|\w@\w", decoded)
     assert decoded.replace("\u200b", "") == f"see {raw} now"
+
+
+#: Every string of a report that the programme writes (rubric titles and next steps) is
+#: Markdown on purpose; ids, codes and kinds are the evaluator's own and link the parts of the
+#: report; every other string can carry learner text.
+_PROGRAMME_KEYS = {"title", "next_step", "id", "code", "kind"}
+_ATTACK = "@staff #1 GH-2 o/r#3 <img src=https://t.example/p.gif> [x](https://t.example) ``` |"
+
+
+def _string_paths(data: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    if isinstance(data, dict):
+        return [p for k, v in data.items() if k not in _PROGRAMME_KEYS
+                for p in _string_paths(v, (*path, k))]  # fmt: skip
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _string_paths(v, (*path, i))]
+    return [path] if isinstance(data, str) else []
+
+
+def _hostile_everywhere() -> Report:
+    """The full report with the attack appended to every string the model still accepts."""
+    data = full_report().model_dump(mode="json")
+    for path in _string_paths(data):
+        *parents, last = path
+        holder = data
+        for key in parents:
+            holder = holder[key]
+        original = holder[last]
+        holder[last] = f"{original}\n{_ATTACK}"
+        try:
+            Report.model_validate(data)
+        except ValidationError:
+            holder[last] = original  # an enum, a date, a pattern: not free text
+    return Report.model_validate(data)
+
+
+def test_no_learner_string_anywhere_in_a_report_escapes_the_comment() -> None:
+    """Not only the fields a test thought of: every string of the report carries the attack."""
+    comment = render_markdown(_hostile_everywhere(), "en")
+    for section in ("What to do next", "AI review", "Checks", "Failing tests", "Lint findings",
+                    "Integrity findings"):  # fmt: skip
+        assert f"### {section}\n" in comment  # every place learner text is shown
+    assert "@staff" not in _outside_code(comment)
+    outside = _outside_code(comment)
+    shown = html.unescape(outside)  # the text GitHub links mentions and references in
+    for linked in ("@staff", "#1", "GH-2", "o/r#3", "https://t.example", "www."):
+        assert linked not in shown, linked
+    assert not re.search(r"<img|\]\(https", outside)
+    # No line forged: headings and rules are the template's, each table row has its 3 cells.
+    honest = _outside_code(render_markdown(full_report(), "en")).splitlines()
+    for line in outside.splitlines():
+        if line.startswith(("#", "---", "</details>")):
+            assert line in honest, line
+        if line.startswith("|"):
+            assert line.count("|") == 4, line
+    assert "@\u200bstaff" in shown  # the attack was there, and is shown inert
