@@ -39,6 +39,7 @@ import shutil
 import sys
 import sysconfig
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -295,7 +296,10 @@ def check_wheel(path: str, layout: Layout) -> list[str]:
                 if why is not None:
                     found.append(f"{os.path.basename(path)}: {member} {why}")
             return found
-    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+    # An encrypted member (RuntimeError), an unknown compression (NotImplementedError), a
+    # truncated or corrupt stream (EOFError, zlib.error, ValueError): refused, not a crash.
+    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError,
+            zlib.error, ValueError) as exc:  # fmt: skip
         return [f"{os.path.basename(path)}: not a readable wheel ({exc})"]
 
 

@@ -7,6 +7,7 @@ import importlib.util
 import re
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 from types import ModuleType
 
@@ -172,6 +173,17 @@ def test_an_upgrade_may_not_touch_anything_else(guard, layout, tmp_path):
     found = guard.check_wheel(str(wheel), layout)
     assert len(found) == 2, found
     assert "pytest" in found[0] and "would replace" in found[1], found
+
+
+def test_a_wheel_whose_entry_points_cannot_be_read_is_refused(guard, layout, tmp_path):
+    path = tmp_path / "locked-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr("locked-1.0.dist-info/entry_points.txt", "[console_scripts]\nsh = x:y\n")
+    data = bytearray(path.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (99).to_bytes(2, "little")  # a compression zipfile lacks
+    path.write_bytes(bytes(data))
+    assert "not a readable wheel" in guard.check_wheel(str(path), layout)[0]
 
 
 def test_a_file_that_is_not_a_wheel_is_refused(guard, layout, tmp_path):
