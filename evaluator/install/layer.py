@@ -34,7 +34,7 @@ REQUIREMENTS_NAME = "requirements.txt"
 #: Exit status of the guard when it refused a wheel (pip did not run).
 GUARD_REFUSED = 3
 #: Part of every layer tag: a layer built before a guard rule existed is never reused.
-GUARD_VERSION = "wheel-guard-1"
+GUARD_VERSION = "wheel-guard-2"
 
 
 def layer_tag(target: SandboxTarget, wheels: Sequence[ResolvedWheel]) -> str:
