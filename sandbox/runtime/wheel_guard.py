@@ -11,8 +11,9 @@ what is new:
 
 - no file that already exists (in the environment, or anywhere a path leads);
 - at the top of site-packages, no name that the image's import path already has
-  (a package, a module, a ``*.libs`` or ``*.dist-info`` folder), except new
-  modules inside a namespace package, and no ``sitecustomize`` / ``usercustomize``;
+  (a package, a module, a ``*.libs`` folder of shared libraries), except new
+  modules inside a namespace package; no ``*.dist-info`` of another distribution;
+  no ``sitecustomize`` / ``usercustomize``;
 - no module the standard library imports when it is there but this Python lacks
   (``nt``, ``msvcrt``, ``_winapi``, Jython's ``org``, ...): ``subprocess`` or
   ``copy`` would run it inside every evaluator program, ``-S`` or not;
@@ -98,17 +99,20 @@ class Layout:
     """The sandbox's PATH."""
     python_version: str = f"{sys.version_info[0]}.{sys.version_info[1]}"
     modules: dict[str, Existing] = field(default_factory=dict)
-    """Top-level site entries by the module name they provide, the first folder's first."""
+    """Top-level site entries by the module name (or ``*.libs`` folder) they provide, the
+    first folder's first."""
 
     def __post_init__(self) -> None:
         for folder in self.site_dirs:
             for entry in _listing(folder):
                 path = os.path.join(folder, entry)
-                namespace = os.path.isdir(path) and not os.path.exists(
-                    os.path.join(path, "__init__.py")
+                namespace = (
+                    entry.isidentifier()
+                    and os.path.isdir(path)
+                    and not os.path.exists(os.path.join(path, "__init__.py"))
                 )
                 found = Existing(folder=folder, entry=entry, namespace=namespace)
-                name = _import_name(entry)
+                name = _site_name(entry)
                 if name is not None:
                     self.modules.setdefault(name, found)
 
@@ -153,6 +157,12 @@ def _import_name(entry: str) -> str | None:
         if entry.endswith(suffix) and entry[: -len(suffix)].isidentifier():
             return entry[: -len(suffix)]
     return None
+
+
+def _site_name(entry: str) -> str | None:
+    """What a top-level site entry provides: a module name, or a ``*.libs`` folder, whose
+    shared libraries the loader finds first for the extension modules that point there."""
+    return entry if entry.endswith(".libs") else _import_name(entry)
 
 
 def _wheel_dist(names: list[str], filename: str) -> tuple[str, str]:
@@ -245,7 +255,7 @@ def _site_problem(rel: str, layout: Layout, dist: str, owned: set[str]) -> str |
         return "is metadata of another distribution (its entry points would be read as theirs)"
     if top == "__pycache__":  # bytecode of a top-level module: judged as that module
         top, below = below.split(".", 1)[0] + ".py", ""
-    name = _import_name(top)
+    name = _site_name(top)
     if name in EVERY_PROCESS:
         return f"installs {name}, which would run in every Python process"
     if name is not None and lacks_from_stdlib(name):

@@ -74,7 +74,6 @@ def test_a_package_that_only_adds_installs(guard, layout, tmp_path):
         "learnerpkg/__init__.py": "",
         "learnerpkg.pth": "import learnerpkg\n",  # harnesses run -S: .pth files are inert there
         "mpl_toolkits/learner/__init__.py": "",  # a new module of a namespace package
-        "numpy.libs/libnew.so": "",
         "learnerpkg-1.0.data/data/share/learnerpkg/x.json": "{}",
     }
     assert refusals(guard, layout, tmp_path, files, console_scripts={"learner-cli": "x:y"}) == []
@@ -93,6 +92,8 @@ def test_a_package_that_only_adds_installs(guard, layout, tmp_path):
             "shadow or extend the sandbox's typing_extensions.py",
         ),
         ({"__pycache__/typing_extensions.cpython-311.pyc": ""}, None, "typing_extensions.py"),
+        # numpy's extension modules look for their shared libraries there first.
+        ({"numpy.libs/libstdc++.so.6": ""}, None, "shadow or extend the sandbox's numpy.libs"),
         ({"sitecustomize.py": ""}, None, "every Python process"),
         ({"usercustomize/__init__.py": ""}, None, "every Python process"),
         ({"mpl_toolkits/__init__.py": ""}, None, "shadow or extend the sandbox's mpl_toolkits"),
