@@ -266,10 +266,31 @@ def _site_problem(rel: str, layout: Layout, dist: str, owned: set[str]) -> str |
     existing = layout.modules.get(name) if name is not None else None
     if existing is None or (existing.folder == layout.site and existing.entry in owned):
         return None
-    joins_namespace = existing.namespace and existing.entry == top and below
-    if joins_namespace and not below.split("/", 1)[0].startswith("__init__."):
-        return None  # a new module inside a namespace package (mpl_toolkits/...)
+    if existing.namespace and existing.entry == top and below:
+        portions = [os.path.join(f, top) for f in layout.site_dirs]
+        parts = below.split("/")
+        if all(_new_in_namespace(p, parts) for p in portions if os.path.isdir(p)):
+            return None  # a new module inside a namespace package (mpl_toolkits/...)
     return f"would shadow or extend the sandbox's {existing.entry} in {existing.folder}"
+
+
+def _new_in_namespace(folder: str, parts: list[str]) -> bool:
+    """Whether the file at ``parts`` below the namespace package ``folder`` only adds: a new
+    module, or one inside a nested namespace package, never one by a name it has (a module
+    file is imported before a namespace folder of the same name)."""
+    head = parts[0]
+    if head == "__pycache__" and len(parts) > 1:  # bytecode of a module at this level
+        head, parts = parts[1].split(".", 1)[0] + ".py", [parts[1]]
+    name = _import_name(head)
+    if name is None:
+        return True  # a data file: one that exists is refused as a replacement
+    same = [entry for entry in _listing(folder) if _import_name(entry) == name]
+    if name == "__init__" or (same and same != [head]):
+        return False
+    inner = os.path.join(folder, head)
+    if same and (len(parts) == 1 or os.path.exists(os.path.join(inner, "__init__.py"))):
+        return False
+    return not same or _new_in_namespace(inner, parts[1:])
 
 
 def problem(dest: str, layout: Layout, dist: str, owned: set[str] | None = None) -> str | None:

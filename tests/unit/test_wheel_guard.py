@@ -74,6 +74,7 @@ def test_a_package_that_only_adds_installs(guard, layout, tmp_path):
         "learnerpkg/__init__.py": "",
         "learnerpkg.pth": "import learnerpkg\n",  # harnesses run -S: .pth files are inert there
         "mpl_toolkits/learner/__init__.py": "",  # a new module of a namespace package
+        "mpl_toolkits/mplot3d/learner.py": "",  # ... and of a nested one
         "learnerpkg-1.0.data/data/share/learnerpkg/x.json": "{}",
     }
     assert refusals(guard, layout, tmp_path, files, console_scripts={"learner-cli": "x:y"}) == []
@@ -97,6 +98,13 @@ def test_a_package_that_only_adds_installs(guard, layout, tmp_path):
         ({"sitecustomize.py": ""}, None, "every Python process"),
         ({"usercustomize/__init__.py": ""}, None, "every Python process"),
         ({"mpl_toolkits/__init__.py": ""}, None, "shadow or extend the sandbox's mpl_toolkits"),
+        # A module file is imported before the namespace folder of the same name.
+        ({"mpl_toolkits/mplot3d.py": ""}, None, "shadow or extend the sandbox's mpl_toolkits"),
+        (
+            {"mpl_toolkits/mplot3d/__init__.py": ""},
+            None,
+            "shadow or extend the sandbox's mpl_toolkits",
+        ),
         ({"pytest-8.0.dist-info/entry_points.txt": ""}, None, "metadata of another distribution"),
         ({"pytest-9.9.dist-info/entry_points.txt": ""}, None, "metadata of another distribution"),
         ({"learnerpkg/__init__.py": ""}, {"sh": "learnerpkg:main"}, "would shadow the command sh"),
