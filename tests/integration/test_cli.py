@@ -156,7 +156,7 @@ class TestWithEngine:
         outside = re.sub(r"(`{3,})text\n.*?\n\1\n", "", md, flags=re.DOTALL)
         assert "<script>" not in outside
         assert "@octocat" not in outside
-        assert "\\<script\\>alert" in outside
+        assert "&lt;script&gt;alert" in outside
 
     def test_failed_check_exits_1_and_json_goes_to_stdout(self, tmp_path, engine):
         make_git_repo(tmp_path / "repo", {"calc.py": "x = 1\n"})
