@@ -95,7 +95,7 @@ def run_harness(
     limits: SandboxLimits,
     purpose: str,
 ) -> HarnessRun:
-    """Run ``python -I <script> plan.json`` against a copy of ``workspace``.
+    """Run ``python -I -S <script> plan.json`` against a copy of ``workspace``.
 
     ``inputs`` must hold ``plan.json``; file names are flat (no folders).
     """
@@ -105,7 +105,12 @@ def run_harness(
         _stage(stage, inputs)
         spec = RunSpec(
             image=image,
-            command=["python", "-I", f"{HARNESS_DIR}/{script}", f"{HARNESS_DIR}/plan.json"],
+            # -S: no .pth file or sitecustomize of a learner's dependency runs in the
+            # harness; it adds the stack's site folders itself when it needs them.
+            command=[
+                *("python", "-I", "-S"),
+                *(f"{HARNESS_DIR}/{script}", f"{HARNESS_DIR}/plan.json"),
+            ],
             limits=limits,
             ro_binds=((stage, HARNESS_DIR),),
             purpose=purpose,

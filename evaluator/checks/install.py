@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 
 from evaluator.config import EvaluatorConfig
 from evaluator.install.cache import WheelCache
-from evaluator.install.layer import layer_spec, layer_tag, stage_wheels
+from evaluator.install.layer import GUARD_REFUSED, layer_spec, layer_tag, stage_wheels
 from evaluator.install.plan import InstallPlan, is_gpu_only, plan_install
 from evaluator.install.resolve import HostPip, PipFailure, Resolution, download, resolve
 from evaluator.install.stubs import stack_stubs
@@ -206,11 +206,28 @@ def _build_layer(
     if reason is not None:
         check = facts.result(Status.ERROR, f"dependency install {reason}", Fault.OPERATOR)
         return InstallOutcome(image=target.image, target=target, check=check)
+    if outcome.exit_code == GUARD_REFUSED:
+        check = facts.result(Status.FAIL, _guard_summary(outcome.stdout), Fault.LEARNER)
+        return InstallOutcome(image=target.image, target=target, check=check)
     if not outcome.ok:
         check = facts.result(Status.FAIL, "installing the resolved wheels failed: see pip's output")
         return InstallOutcome(image=target.image, target=target, check=check)
     summary = f"{len(wheels)} package(s) installed for {target.label}"
     return InstallOutcome(image=tag, target=target, check=facts.result(Status.PASS, summary))
+
+
+def _guard_summary(output: str) -> str:
+    """The check's summary when the guard refused wheels (its lines: ``refused: WHEEL: why``)."""
+    refused = [line.removeprefix("refused: ") for line in output.splitlines()]
+    refused = [line for line in refused if line and not line.startswith("...")]
+    names = sorted({line.split("-", 1)[0] for line in refused}) or ["the package"]
+    first = refused[0] if refused else "see the log"
+    more = f" (and {len(refused) - 1} more in the log)" if len(refused) > 1 else ""
+    return (
+        f"{first}{more}: a dependency may not replace or shadow any part of the sandbox; "
+        f"remove {', '.join(names[:5])} (or the requirement that pulls it in) from your "
+        "requirements"
+    )
 
 
 def _settled_without_index(facts: _Facts, target: SandboxTarget) -> InstallOutcome | None:

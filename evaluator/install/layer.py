@@ -3,9 +3,14 @@
 The container sees one read-only folder holding exactly the resolved wheels and
 a requirements file of ``name==version --hash=...`` lines written by the
 evaluator; pip installs from that folder alone (``--no-index``). Installing a
-wheel runs no code from it. The result is committed as an image tagged by the
-sandbox image id and the wheel set (names, versions, hashes), so learners with
-the same resolution share it and nothing else decides its content.
+wheel runs no code from it, but pip writes wherever a wheel says: the
+evaluator's guard (``sandbox/runtime/wheel_guard.py``) reads every wheel first
+and refuses one that would replace, shadow or extend anything of the image
+(``bin/python``, ``pytest``, a command on ``PATH``, a ``sitecustomize``), so the
+evaluator's own programs in the layer stay the image's. The result is committed
+as an image tagged by the sandbox image id, the guard's version and the wheel set
+(names, versions, hashes), so learners with the same resolution share it and
+nothing else decides its content.
 """
 
 from __future__ import annotations
@@ -20,27 +25,33 @@ from evaluator.config import SandboxLimits
 from evaluator.install.cache import WheelCache
 from evaluator.install.resolve import ResolvedWheel
 from evaluator.sandbox.interpreters import SandboxTarget
-from evaluator.sandbox.spec import RunSpec
+from evaluator.sandbox.spec import RUNTIME, RunSpec
 
 DEPS_REPO = "capstone-evaluator/deps"
 WHEELS_IN_CONTAINER = "/run/capstone-wheels"
 CONSTRAINTS = "/opt/sandbox/constraints.txt"
 REQUIREMENTS_NAME = "requirements.txt"
+#: Exit status of the guard when it refused a wheel (pip did not run).
+GUARD_REFUSED = 3
+#: Part of every layer tag: a layer built before a guard rule existed is never reused.
+GUARD_VERSION = "wheel-guard-2"
 
 
 def layer_tag(target: SandboxTarget, wheels: Sequence[ResolvedWheel]) -> str:
     """Tag of the dependency layer: sandbox image id plus the exact wheel set (pure)."""
-    digest = hashlib.sha256(target.image_id.encode() + b"\n")
+    digest = hashlib.sha256(f"{target.image_id}\n{GUARD_VERSION}\n".encode())
     for wheel in sorted(wheels, key=lambda w: (w.name, w.version, w.sha256)):
         digest.update(f"{wheel.name}=={wheel.version} {wheel.sha256}\n".encode())
     return f"{DEPS_REPO}:{digest.hexdigest()[:20]}"
 
 
 def install_command() -> list[str]:
-    """pip in the container: this folder only, hashes required, the stack as constraints (pure)."""
+    """The guard, then pip in the container: this folder only, hashes required, the stack as
+    constraints (pure)."""
     folder = WHEELS_IN_CONTAINER
+    guard = ["python", "-I", "-S", f"{RUNTIME}/wheel_guard.py", folder, "--"]
     return [
-        "python",
+        *guard,
         "-m",
         "pip",
         "--isolated",

@@ -20,7 +20,6 @@ import shutil
 import signal
 import sys
 import time
-from pathlib import Path
 
 PR_SET_DUMPABLE = 4
 RESULTS_NAME = "hidden-tests.json"
@@ -35,11 +34,18 @@ def no_dumping() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
 
 
-def site_packages() -> str:
-    """The virtual environment's site-packages, added without running its .pth files."""
-    venv = Path(sys.executable).parent.parent
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    return str(venv / "lib" / version / "site-packages")
+#: The evaluator's runtime helpers, in every sandbox run (``evaluator.sandbox.spec.RUNTIME``).
+RUNTIME_DIR = "/capstone-in/runtime"
+
+
+def use_site_packages() -> None:
+    """The stack's site folders on sys.path (Debian's too), without running any .pth file."""
+    sys.path.insert(0, RUNTIME_DIR)
+    try:
+        from sitedirs import use_site_dirs
+    finally:
+        sys.path.remove(RUNTIME_DIR)
+    use_site_dirs()
 
 
 class Collector:
@@ -109,7 +115,7 @@ def write_results(folder: str, document: dict[str, object]) -> None:
 def main(tests: str, inputs: str, results: str) -> int:
     try:
         no_dumping()
-        sys.path.append(site_packages())
+        use_site_packages()
         import pytest
     except (OSError, ImportError) as exc:
         print(f"hidden-test harness could not start: {exc}", file=sys.stderr)

@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -24,6 +25,23 @@ from typing import Any
 TAIL_BYTES = 16 * 1024
 PR_SET_DUMPABLE = 4
 EVENTS_FD = 3
+#: The evaluator's runtime helpers, in every sandbox run (``evaluator.sandbox.spec.RUNTIME``).
+RUNTIME_DIR = "/capstone-in/runtime"
+
+
+def use_site_packages() -> None:
+    """The stack's site folders on sys.path, without running any ``.pth`` file.
+
+    Harnesses start as ``python -I -S``: nothing a learner's dependency installed
+    (a ``.pth`` file, a ``sitecustomize``) runs in them; one that needs the stack's
+    libraries adds their folders with this, after the standard library.
+    """
+    sys.path.insert(0, RUNTIME_DIR)
+    try:
+        from sitedirs import use_site_dirs
+    finally:
+        sys.path.remove(RUNTIME_DIR)
+    use_site_dirs()
 
 
 def take_result_stream() -> None:

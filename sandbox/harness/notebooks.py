@@ -1,6 +1,6 @@
 """Notebook run, INSIDE the sandbox (evaluator-owned, mounted read-only).
 
-    python -I notebooks.py PLAN.json
+    python -I -S notebooks.py PLAN.json
 
 In order, each step only when the plan asks for it:
 
@@ -14,7 +14,9 @@ In order, each step only when the plan asks for it:
 
 Each step is reported on the result stream as it ends, so a run stopped by its
 wall-time limit still reports what finished. ``-I`` keeps the workspace off this process's
-``sys.path``: a learner module named like a library cannot replace the runner.
+``sys.path``: a learner module named like a library cannot replace the runner; ``-S``
+keeps the ``.pth`` files of the learner's dependencies out (the stack's folders are added
+without them).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _child import Child, emit, take_result_stream
+from _child import Child, emit, take_result_stream, use_site_packages
 
 HARNESS_VERSION = "1"
 WORKSPACE = Path("/workspace")
@@ -279,6 +281,7 @@ def inspect_database(relative: str, deadline: float) -> dict[str, Any]:
 
 def main(plan_path: str) -> int:
     take_result_stream()
+    use_site_packages()
     started = _now()
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
     deadline = started + float(plan["deadline_s"])

@@ -1,6 +1,6 @@
 """Service prober, INSIDE the sandbox (evaluator-owned, mounted read-only).
 
-    python -I service.py PLAN.json
+    python -I -S service.py PLAN.json
 
 Starts the learner's service command as a child in its own session, polls its
 readiness path on loopback until it answers or the deadline passes, sends the
@@ -8,7 +8,8 @@ probes the rubric defines (recording status, latency, and for streaming
 responses the time to the first chunk and the number of chunks), notices when
 the service dies on a request, and stops it: SIGTERM to its session, SIGKILL
 after a grace period. The report goes out on the result stream, which the
-service cannot reach. Standard library only (http.client).
+service cannot reach. Standard library only (http.client): ``-S`` keeps every ``.pth``
+file and ``sitecustomize`` of the learner's dependencies out of this process.
 """
 
 from __future__ import annotations

@@ -74,6 +74,14 @@ LAYOUTS = {
         "  - numpy\n  - tabulate=0.9\n  - pip\n  - pip:\n    - sortedcontainers\n",
         "tests/test_app.py": module_text("numpy, sortedcontainers, tabulate"),
     },
+    # The image's own setuptools is replaced: the install guard lets an installer tool
+    # rewrite the files its installed copy recorded (and nothing else).
+    "installer-upgrade": {
+        "requirements.txt": "setuptools==80.9.0\nwheel==0.45.1\n",
+        "tests/test_app.py": module_text(
+            "setuptools, wheel", "assert setuptools.__version__ == '80.9.0'"
+        ),
+    },
     "nested-requirements": {
         "requirements.txt": "-r requirements/base.txt\n",
         "requirements/base.txt": "-r common.txt\ncolorama\n",

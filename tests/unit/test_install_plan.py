@@ -230,6 +230,9 @@ def test_install_container_has_no_network_and_sees_only_the_wheels(tmp_path):
     assert kwargs["cap_drop"] == ["ALL"]
     assert {"--no-index", "--require-hashes", "--isolated"} <= set(spec.command)
     assert "--index-url" not in spec.command
+    # The evaluator's guard reads the wheels first and becomes pip only if it refuses none.
+    guard = ["python", "-I", "-S", f"{INPUT}/runtime/wheel_guard.py", "/run/capstone-wheels", "--"]
+    assert spec.command[: len(guard)] == guard
 
 
 def test_cache_stores_only_matching_hashes(tmp_path):
