@@ -16,12 +16,12 @@ def lms_rows(frames: CohortFrames) -> pd.DataFrame:
     The row shows the learner's first graduation-ready evaluation when there is one
     (a pass stays a pass), else the latest; ``attempts`` counts evaluations that ran.
     """
-    done = frames.ran.sort_values(["started_at", "id"])
-    if done.empty:
+    latest = frames.latest  # the pairs and latest tables are computed once per cohort
+    if latest.empty:
         return pd.DataFrame(columns=LMS_COLUMNS)
-    attempts = done.groupby(PAIR).size().rename("attempts")
-    first_ready = done[done["verdict"] == READY].drop_duplicates(PAIR, keep="first")
-    latest = done.drop_duplicates(PAIR, keep="last")
+    attempts = frames.pairs.set_index(PAIR)["attempts"]
+    ready = frames.ran[frames.ran["verdict"] == READY].sort_values(["started_at", "id"])
+    first_ready = ready.drop_duplicates(PAIR, keep="first")
     shown = pd.concat([first_ready, latest]).drop_duplicates(PAIR, keep="first")
     shown = shown.join(attempts, on=PAIR).sort_values(PAIR)
     return pd.DataFrame(

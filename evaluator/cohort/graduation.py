@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from evaluator.rubrics.levels import graduation
@@ -50,12 +51,23 @@ def standings(pairs: pd.DataFrame, levels: LevelsFile) -> pd.DataFrame:
             strict=True,
         )
     )
-    # Learners share a few distinct (ready, tried) sets: decide each set once.
-    decided: dict[tuple[frozenset[str], frozenset[str]], list[tuple[object, ...]]] = {}
-    rows = []
-    for learner in sorted(tried):
+    learners = sorted(tried)
+    if not learners or not levels.levels:
+        return pd.DataFrame(columns=COLUMNS)
+    # Learners share a few distinct (ready, tried) sets: each set's rows are decided once
+    # and repeated for its learners by index (a row per learner and level, 100k+ rows).
+    decided: dict[tuple[frozenset[str], frozenset[str]], int] = {}
+    blocks: list[tuple[object, ...]] = []
+    which = np.empty(len(learners), dtype=np.int64)
+    for n, learner in enumerate(learners):
         key = (ready.get(learner, frozenset()), tried[learner])
         if key not in decided:
-            decided[key] = _level_rows(levels, *key)
-        rows += [(learner, cohorts[learner], *row) for row in decided[key]]
-    return pd.DataFrame(rows, columns=COLUMNS)
+            decided[key] = len(decided)
+            blocks += _level_rows(levels, *key)
+        which[n] = decided[key]
+    per_learner = len(levels.levels)
+    rows = pd.DataFrame(blocks, columns=COLUMNS[2:])
+    rows = rows.iloc[(which[:, None] * per_learner + np.arange(per_learner)).ravel()]
+    who = pd.DataFrame({"learner": learners, "cohort": [cohorts[name] for name in learners]})
+    who = who.iloc[np.repeat(np.arange(len(learners)), per_learner)]
+    return pd.concat([who.reset_index(drop=True), rows.reset_index(drop=True)], axis=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from evaluator.cohort.frames import CohortFrames
@@ -57,14 +58,13 @@ def by_criterion(frames: CohortFrames) -> pd.DataFrame:
 def attempts_until_pass(frames: CohortFrames) -> pd.DataFrame:
     """Per capstone: how many learners first passed on attempt 1, 2, 3, 4+, or not yet."""
     table = frames.pairs
-    first = table["first_ready_attempt"]
-    bucket = (
-        first.astype("float64")
-        .clip(upper=4)
-        .map(lambda n: "not yet" if pd.isna(n) else ATTEMPT_BUCKETS[int(n) - 1])
-    )
-    counts = pd.crosstab(table["capstone"], bucket)
     columns = [*ATTEMPT_BUCKETS, "not yet"]
+    # Attempt n is bucket n-1 (4 and later the last), no ready attempt "not yet": by
+    # index over all pairs at once.
+    first = table["first_ready_attempt"].astype("float64").clip(upper=4).fillna(len(columns))
+    labels = pd.Series(columns, dtype="str")
+    bucket = labels.iloc[first.to_numpy(dtype=np.int64) - 1].set_axis(table.index)
+    counts = pd.crosstab(table["capstone"], bucket.rename("first_ready_attempt"))
     return counts.reindex(columns=columns, fill_value=0).reset_index().rename_axis(columns=None)
 
 

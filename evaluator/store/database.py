@@ -24,8 +24,6 @@ from evaluator.store.records import EvaluationRecord, ran
 from evaluator.store.sources import SourceArchive
 
 if TYPE_CHECKING:  # pandas loads in a second: only the cohort views need it
-    import pandas as pd
-
     from evaluator.cohort.frames import CohortFrames
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -329,49 +327,7 @@ class Store:
         ``metric_checks`` limits the metrics read to those checks (the dashboard needs
         only the benchmark's; reading fewer rows is most of the time at 100k evaluations).
         """
-        from evaluator.cohort import frames as shapes
+        from evaluator.store.reading import read_frames
 
-        ev, metrics = schema.evaluations, schema.metrics
-        in_cohort = sa.select(ev.c.id).where(ev.c.cohort == cohort)
-        parts = []
         with self.engine.connect() as conn:
-            for table, columns in (
-                (ev, shapes.EVALUATION_COLUMNS),
-                (schema.criteria, shapes.CRITERION_COLUMNS),
-                (metrics, shapes.METRIC_COLUMNS),
-                (schema.overrides, shapes.OVERRIDE_COLUMNS),
-            ):
-                key = table.c.id if table is ev else table.c.evaluation_id
-                where = [] if cohort is None else [key.in_(in_cohort)]
-                if table is metrics and metric_checks is not None:
-                    where.append(metrics.c.check_id.in_(metric_checks))
-                parts.append(self._read(conn, table, columns, where))
-        return shapes.normalise(
-            shapes.CohortFrames(
-                evaluations=parts[0],
-                criteria=parts[1],
-                metrics=parts[2],
-                overrides=parts[3],
-                thresholds=shapes.empty(shapes.THRESHOLD_COLUMNS),
-            )
-        )
-
-    @staticmethod
-    def _read(
-        conn: Connection, table: sa.Table, columns: tuple[str, ...], where: list[Any]
-    ) -> pd.DataFrame:
-        import pandas as pd
-
-        from evaluator.cohort.frames import empty
-
-        query = sa.select(*(_raw(conn, table.c[name]) for name in columns)).where(*where)
-        frame = pd.DataFrame(conn.execute(query).fetchall(), columns=list(columns))
-        return frame if len(frame) else empty(columns)
-
-
-def _raw(conn: Connection, column: sa.Column[Any]) -> Any:
-    """SQLite timestamps as their text: pandas parses 100k of them in one go, far faster
-    than SQLAlchemy's per-row conversion."""
-    if conn.dialect.name == "sqlite" and isinstance(column.type, sa.DateTime):
-        return sa.type_coerce(column, sa.String).label(column.name)
-    return column
+            return read_frames(conn, cohort, metric_checks)

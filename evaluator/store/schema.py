@@ -63,6 +63,11 @@ criteria = sa.Table(
     sa.Column("level", sa.Integer, nullable=True),
     sa.Column("pass_level", sa.Integer, nullable=True),
     sa.Column("trust", sa.String(20), nullable=False),
+    # The dashboard reads criteria grouped by these values (see store.reading): in
+    # this order the index hands over the groups without sorting every row.
+    sa.Index(
+        "ix_criteria_values", "criterion", "kind", "check_id", "status", "trust", "evaluation_id"
+    ),
 )
 
 checks = sa.Table(
@@ -82,6 +87,7 @@ metrics = sa.Table(
     sa.Column("check_id", sa.String(100), primary_key=True),
     sa.Column("name", sa.String(100), primary_key=True),
     sa.Column("value", sa.Float, nullable=False),
+    sa.Index("ix_metrics_check", "check_id"),  # the dashboard reads one check's metrics
 )
 
 overrides = sa.Table(

@@ -6,17 +6,24 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 
 from evaluator.errors import ConfigError
 from evaluator.model.criteria import Override
 from evaluator.model.report import Report, SourceInfo, Timings, Verdict
 from evaluator.rubrics.apply import record_override
-from evaluator.store.database import open_store
+from evaluator.store import schema
+from evaluator.store.database import MIGRATIONS, Store, normalise_url, open_store
 from evaluator.store.records import Membership
 from evaluator.store.save import save_report
 from evaluator.store.sources import archive_sources, read_sources
+from tests.cohort_generator import generate, records
 from tests.samples import full_report, no_rubric_report
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -157,9 +164,28 @@ def test_migrations_run_once_and_reopen_is_idempotent(store_url: str) -> None:
     open_store(store_url)
     store = open_store(store_url)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("select version_num from alembic_version")).scalar() == "0001"
+        assert conn.execute(sa.text("select version_num from alembic_version")).scalar() == "0002"
         names = set(sa.inspect(conn).get_table_names())
+        # The migrations build exactly the tables and indexes schema.py declares.
+        assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
     assert {"evaluations", "criteria", "checks", "metrics", "overrides", "sources"} <= names
+
+
+def test_a_store_of_the_first_schema_is_upgraded_with_its_evaluations(store_url: str) -> None:
+    engine = sa.create_engine(normalise_url(store_url))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    save_report(Store(engine), _text(full_report()), membership=None, now=NOW)
+    engine.dispose()
+    store = open_store(store_url)  # written before the read indexes: migrated on opening
+    with store.engine.connect() as conn:
+        indexes = {index["name"] for index in sa.inspect(conn).get_indexes("criteria")}
+    assert "ix_criteria_values" in indexes
+    criteria = store.frames().criteria
+    assert sorted(criteria.criterion) == sorted(c.id for c in full_report().criteria)
 
 
 def test_unreachable_database_is_a_clear_error() -> None:
@@ -167,3 +193,25 @@ def test_unreachable_database_is_a_clear_error() -> None:
         open_store("postgresql://nobody:secret@127.0.0.1:1/none")
     assert "secret" not in caught.value.message
     assert "CAPSTONE_EVAL_DATABASE_URL" in (caught.value.hint or "")
+
+
+def test_criteria_read_grouped_are_the_stored_rows(store_url: str) -> None:
+    store = open_store(store_url)
+    store.add_many(records(generate(learners=40, seed=3)))
+    columns = ["evaluation_id", "criterion", "kind", "check_id", "status", "trust"]
+    with store.engine.connect() as conn:
+        table = schema.criteria
+        stored = sorted(conn.execute(sa.select(*(table.c[name] for name in columns))))
+        query = sa.select(schema.evaluations.c.id, schema.evaluations.c.cohort)
+        cohorts = dict(tuple(row) for row in conn.execute(query))
+    read = store.frames().criteria
+    assert list(read.columns) == columns
+    assert read["evaluation_id"].is_monotonic_increasing  # by evaluation, not by group
+    as_read = [tuple(None if pd.isna(v) else v for v in row) for row in read.itertuples(False)]
+    assert sorted(as_read) == [tuple(row) for row in stored]
+    assert any(row[3] is None for row in as_read)  # judgement criteria have no check
+    name = sorted({c for c in cohorts.values() if c})[0]
+    in_cohort = store.frames(name).criteria
+    assert set(in_cohort["evaluation_id"]) == {
+        ident for ident, cohort in cohorts.items() if cohort == name
+    } & {row[0] for row in stored}
