@@ -12,6 +12,7 @@ import pytest
 
 from evaluator.config import MIB, SandboxLimits
 from evaluator.install import images
+from evaluator.install.cache import WheelCache
 from evaluator.sandbox.engine import DockerEngine, RunCancelled
 from evaluator.sandbox.spec import OWNER_LABEL, RunSpec, process_owner
 
@@ -154,15 +155,20 @@ class _CountingReads(DockerEngine):
         return super().read_file(image, path, max_bytes)
 
 
-def test_each_images_description_is_read_once_per_process(engine, config, monkeypatch):
-    monkeypatch.setattr(images, "_DESCRIPTIONS", {})
+def test_each_images_description_is_kept_by_image_id(engine, config, tmp_path):
+    cache = WheelCache(root=tmp_path)
     counting = _CountingReads(engine.client)
-    default, targets = images.load_targets(counting, config.sandbox_image)
+    default, targets = images.load_targets(counting, config.sandbox_image, cache)
     assert default.image_id == engine.image_id(config.sandbox_image)
     assert default in targets
     # Read by image id (a tag moved meanwhile cannot mix two images), once per image.
     assert {t.image_id for t in targets} <= set(counting.reads)
     assert all(read.startswith("sha256:") for read in counting.reads)
     reads = len(counting.reads)
-    assert images.load_targets(counting, config.sandbox_image) == (default, targets)
+    assert images.load_targets(counting, config.sandbox_image, cache) == (default, targets)
     assert len(counting.reads) == reads
+    # A damaged copy is not believed: the image is read again.
+    kept = tmp_path / "images" / f"{default.image_id.removeprefix('sha256:')}.json"
+    kept.write_text('{"python": ')
+    assert images.load_target(counting, config.sandbox_image, cache) == default
+    assert counting.reads[reads:] == [default.image_id]
