@@ -29,6 +29,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 APP_ID = "4242"
 BOT = {"login": "capstone-evaluator[bot]", "type": "Bot", "id": 1}
+#: The App a comment was written through, as GitHub reports it on the comment: this App
+#: with an installation token, GitHub Actions with a workflow's GITHUB_TOKEN.
+VIA_APP = {"id": int(APP_ID), "slug": "capstone-evaluator", "name": "capstone-evaluator"}
+VIA_ACTIONS = {"id": 15368, "slug": "github-actions", "name": "GitHub Actions"}
 
 
 def app_key() -> tuple[str, str]:
@@ -173,6 +177,8 @@ def _repo_route(
         cid = next(fake.ids)
         fake.comments[cid] = {"id": cid, "issue": int(m[1]), "body": body["body"], "user": BOT,
                               "url": f"{base}/issues/comments/{cid}"}  # fmt: skip
+        via = VIA_ACTIONS if token in fake.static_tokens else VIA_APP
+        fake.comments[cid]["performed_via_github_app"] = via
         return 201, fake.comments[cid]
     if m := re.fullmatch(r"pulls/(\d+)", rest):
         if not fake.allows(token, repo, "pull_requests", "read"):
@@ -182,6 +188,8 @@ def _repo_route(
             return 404, {"message": "Not Found"}
         return 200, {"number": int(m[1]), "url": f"{base}/pulls/{m[1]}", "head": {"sha": head}}
     if m := re.fullmatch(r"issues/comments/(\d+)", rest):
+        if method == "GET":
+            return 200, fake.comments[int(m[1])]
         if not fake.allows(token, repo, "pull_requests", "write"):
             return _forbidden()
         fake.comments[int(m[1])]["body"] = body["body"]

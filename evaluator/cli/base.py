@@ -81,6 +81,8 @@ def exit_with(func: Callable[..., int], *args: Any, **kwargs: Any) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted; sandbox containers were removed", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        raise  # the reader went away (`... --json | head`): click ends quietly, exit 1
     except Exception as exc:  # noqa: BLE001 - a bug gets a crash log, never a bare traceback
         from evaluator.crash import internal_error, write_crash_log
 

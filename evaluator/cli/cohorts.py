@@ -45,7 +45,13 @@ def cohort_import(
     show_default=True,
     help="Folder for dashboard.html and the CSV exports.",
 )
-@LANG
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "nl"]),
+    default="en",
+    show_default=True,
+    help="Language of dashboard.html.",
+)
 @click.option(
     "--starter",
     "starters",

@@ -86,6 +86,29 @@ def render_dashboard(view: CohortView, lang: str = "en") -> str:
     )
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _quoted(cell: object) -> object:
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells that a spreadsheet would run as a formula quoted by a ``'``.
+
+    Learner names and repository folders reach the CSV exports; a programme lead opens
+    them in a spreadsheet, where ``=HYPERLINK(...)`` would be live. Numbers stay numbers.
+    """
+    safe = frame.copy()
+    for column in safe.columns:
+        if isinstance(safe[column].dtype, pd.CategoricalDtype):
+            safe[column] = safe[column].astype(object)
+        if safe[column].dtype == object or isinstance(safe[column].dtype, pd.StringDtype):
+            safe[column] = safe[column].map(_quoted)
+    return safe
+
+
 def write_dashboard(view: CohortView, out: Path, lang: str = "en") -> list[Path]:
     """Write dashboard.html and the CSV exports into ``out``; return the paths written."""
     out.mkdir(parents=True, exist_ok=True)
@@ -93,6 +116,6 @@ def write_dashboard(view: CohortView, out: Path, lang: str = "en") -> list[Path]
     (out / DASHBOARD).write_text(render_dashboard(view, lang), encoding="utf-8")
     for name, attribute in EXPORTS.items():
         frame: pd.DataFrame = getattr(view, attribute)
-        frame.to_csv(out / name, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+        spreadsheet_safe(frame).to_csv(out / name, index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
         written.append(out / name)
     return written

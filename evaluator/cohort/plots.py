@@ -55,8 +55,8 @@ def _dates(axis: Any) -> None:
     from matplotlib.dates import AutoDateLocator, DateFormatter
 
     # ISO dates read the same in every language; six at most, so that they never overlap.
-    axis.set_major_locator(AutoDateLocator(maxticks=6))
-    axis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+    axis.set_major_locator(AutoDateLocator(maxticks=6))  # type: ignore[no-untyped-call]
+    axis.set_major_formatter(DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
 
 
 def _data_uri(fig: Any) -> str:

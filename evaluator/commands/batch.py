@@ -35,7 +35,7 @@ from evaluator.cohort.roster import RosterEntry, read_roster
 from evaluator.config import EvaluatorConfig
 from evaluator.errors import SourceError, split_hint
 from evaluator.intake.gitfiles import differs_from_index, read_local_repo
-from evaluator.intake.gitsafe import run_git
+from evaluator.intake.gitsafe import credentials_apart, run_git
 from evaluator.intake.source import Source, check_url
 from evaluator.intake.workspace import SKIPPED_DIRS
 from evaluator.queue.jobqueue import JobQueue
@@ -81,9 +81,11 @@ def remote_commit(
         check_url(entry.repo)
     except SourceError:
         return None  # the evaluation reports why
+    url, credentials = credentials_apart(entry.repo)
     done = run_git(
-        ["ls-remote", entry.repo, entry.ref or "HEAD"],
+        ["ls-remote", url, entry.ref or "HEAD"],
         host_env=tuple(host_env.items()),
+        settings=credentials,
         timeout_s=timeout_s,
     )
     words = done.stdout.decode("utf-8", "replace").split()

@@ -12,6 +12,7 @@ from typing import Any
 from evaluator.model.report import Finding, Report
 from evaluator.reporting.messages import messages
 from evaluator.reporting.view import build_view
+from evaluator.textsafe import visible
 
 #: GitHub's limit of annotations in one create/update request.
 ANNOTATIONS_PER_REQUEST = 50
@@ -19,6 +20,9 @@ ANNOTATIONS_PER_REQUEST = 50
 MAX_ANNOTATIONS = 250
 #: Check-run output fields are cut by GitHub past this many characters.
 OUTPUT_LIMIT = 65_535
+#: GitHub refuses an annotation whose message passes 64 KB (bytes, not characters), and
+#: with it the whole request: one learner's long message must not cost every annotation.
+MESSAGE_BYTES = 60_000
 
 _CONCLUSION = {
     "graduation-ready": "success",
@@ -45,15 +49,24 @@ def title(report: Report, lang: str = "en") -> str:
     return text[:255]
 
 
+def _message(text: str) -> str:
+    """Learner text as an annotation message: controls shown, cut to ``MESSAGE_BYTES``."""
+    encoded = visible(text).encode("utf-8")
+    if len(encoded) <= MESSAGE_BYTES:
+        return encoded.decode("utf-8")
+    return encoded[:MESSAGE_BYTES].decode("utf-8", errors="ignore") + "…"
+
+
 def _annotation(finding: Finding, level: str) -> dict[str, Any]:
     line = max(finding.line or 1, 1)
     note: dict[str, Any] = {
+        # The path stays as it is: GitHub places the annotation on that very file.
         "path": finding.path,
         "start_line": line,
         "end_line": line,
         "annotation_level": level,
-        "title": f"{finding.code}"[:255],
-        "message": (finding.detail or finding.message)[:60_000] or finding.code,
+        "title": visible(finding.code, multiline=False)[:255],
+        "message": _message(finding.detail or finding.message) or finding.code,
     }
     if finding.column:
         note["start_column"] = note["end_column"] = finding.column

@@ -1,9 +1,11 @@
 """Publishing a report on a pull request with PyGithub: one sticky comment, one check run.
 
 The comment is found again by the hidden marker the Markdown report starts with
-(and a bot author, so a learner's comment quoting the marker is never edited),
-and updated in place. The check run goes ``in_progress`` when the evaluation
-starts and ``completed`` with its annotations in batches of 50 at the end.
+and its author: a bot, and as the App, the App itself (``performed_via_github_app``),
+so neither a learner's comment quoting the marker nor one posted by the learner's
+own workflow or App is ever edited; it is updated in place. The check run goes
+``in_progress`` when the evaluation starts and ``completed`` with its annotations in
+batches of 50 at the end.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from datetime import UTC, datetime
 
 from github.CheckRun import CheckRun
 from github.GithubException import GithubException
+from github.IssueComment import IssueComment
 from github.Repository import Repository
 
 from evaluator.github.checkrun import OUTPUT_LIMIT, batches, check_annotations, conclusion, title
 from evaluator.model.report import Report
+from evaluator.reporting.mdsafe import md_text
 from evaluator.reporting.render import render_markdown
 
 log = logging.getLogger(__name__)
@@ -36,14 +40,29 @@ class Published:
     annotation_requests: int
 
 
-def upsert_comment(repo: Repository, pull_number: int, body: str) -> int:
-    """Edit the evaluator's comment on the pull request, or create it; returns its id."""
+def upsert_comment(
+    repo: Repository, pull_number: int, body: str, *, app_id: str | None = None
+) -> int:
+    """Edit the evaluator's comment on the pull request, or create it; returns its id.
+
+    With ``app_id`` (the GitHub App) only a comment that App wrote counts as ours; without
+    it (the Action's token) any bot's comment with the marker does.
+    """
     issue = repo.get_issue(pull_number)
     for comment in issue.get_comments():
-        if comment.body.startswith(MARKER) and comment.user.type == "Bot":
+        if _ours(comment, app_id):
             comment.edit(body)
             return int(comment.id)
     return int(issue.create_comment(body).id)
+
+
+def _ours(comment: IssueComment, app_id: str | None) -> bool:
+    if not (comment.body or "").startswith(MARKER) or comment.user.type != "Bot":
+        return False
+    if app_id is None:
+        return True
+    app = comment.performed_via_github_app
+    return app is not None and str(app.id) == app_id
 
 
 def start_check(repo: Repository, name: str, head_sha: str) -> CheckRun:
@@ -99,7 +118,8 @@ def fail_check(run: CheckRun, message: str) -> None:
         status="completed",
         conclusion="failure",
         completed_at=datetime.now(UTC),
-        output={"title": "The evaluation could not run", "summary": message[:OUTPUT_LIMIT]},
+        # The reason can quote what GitHub or git answered: inert, like all the comment's text.
+        output={"title": "The evaluation could not run", "summary": md_text(message)},
     )
 
 
@@ -113,13 +133,16 @@ def publish_report(
     lang: str,
     report_url: str | None = None,
     run: CheckRun | None = None,
+    app_id: str | None = None,
 ) -> Published:
     """The sticky comment (when there is a pull request whose head is still ``head_sha``:
-    a late result of an older push never overwrites a newer one) and the check run."""
+    a late result of an older push never overwrites a newer one) and the check run.
+
+    ``app_id``: the GitHub App publishing, whose own comment alone is edited."""
     comment_id = None
     if pull_number is not None and _still_head(repo, pull_number, head_sha):
         body = render_markdown(report, lang, report_url=report_url)
-        comment_id = upsert_comment(repo, pull_number, body)
+        comment_id = upsert_comment(repo, pull_number, body, app_id=app_id)
     run = run or start_check(repo, check_name, head_sha)
     requests = complete_check(run, report, lang, report_url=report_url)
     return Published(comment_id=comment_id, check_run_id=int(run.id), annotation_requests=requests)

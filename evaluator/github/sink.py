@@ -79,6 +79,7 @@ class GitHubSink:
             pull_number=self.options.pull_number,
             lang=job.lang,
             report_url=f"{base}/{job.id}/report.html" if base else None,
+            app_id=self.config.app_id,
         )
 
     def failed(self, job: Job, message: str) -> None:

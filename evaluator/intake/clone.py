@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from evaluator.config import MIB, WorkspaceLimits
 from evaluator.errors import SourceError, SubmissionTooLarge
 from evaluator.intake.fetch_errors import explain_fetch_failure, shown_url
-from evaluator.intake.gitsafe import GitRun, run_git
+from evaluator.intake.gitsafe import GitRun, credentials_apart, run_git
 from evaluator.intake.limits import Tally
 
 if TYPE_CHECKING:  # source.py imports this module
@@ -158,10 +158,9 @@ def clone_submission(
     source: Source, dest: Path, limits: WorkspaceLimits, host_env: tuple[tuple[str, str], ...]
 ) -> Clone:
     """Clone ``source`` (URL, ref, git settings) into ``dest`` within ``limits``."""
-    url, ref = source.location, source.ref
-    git = _Git(
-        dest=dest, url=url, ref=ref, limits=limits, host_env=host_env, settings=source.git_config
-    )
+    url, credentials = credentials_apart(source.location)
+    ref, settings = source.ref, (*source.git_config, *credentials)
+    git = _Git(dest=dest, url=url, ref=ref, limits=limits, host_env=host_env, settings=settings)
     watch = DownloadWatch(folder=dest, limit=limits.fetch_bytes, url=url)
     _download(git, watch)
     target = ref if ref and SHA.match(ref) else "HEAD"

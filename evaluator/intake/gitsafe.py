@@ -13,6 +13,7 @@ that a watcher stops (a download past its size), is killed with its children.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import os
@@ -24,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from evaluator.errors import SourceError
 
@@ -103,6 +105,26 @@ def git_argv(args: Sequence[str]) -> list[str]:
     for setting in SAFE_GIT_CONFIG:
         argv += ["-c", setting]
     return [*argv, *args]
+
+
+def credentials_apart(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``url`` without its ``user:token@`` part, and git settings that send it instead (pure).
+
+    ``https://TOKEN@host/owner/repo.git`` is how a user names a private repository; kept in
+    the URL, the token would show on git's command line (``ps``), in the clone's
+    ``.git/config`` and in logs. The settings send it as an HTTP header to that scheme and
+    host only, through git's environment (see :func:`git_environment`). Other URLs come
+    back unchanged, with no settings.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or "@" not in parts.netloc:
+        return url, ()
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    basic = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+    clean = urlunsplit(parts._replace(netloc=host))
+    scope = f"{parts.scheme}://{host}/"
+    return clean, ((f"http.{scope}.extraHeader", f"Authorization: Basic {basic}"),)
 
 
 #: The only GIT_* variables of the host that reach git (GIT_DIR, GIT_CONFIG_* never do).

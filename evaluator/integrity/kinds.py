@@ -40,6 +40,7 @@ KINDS: dict[str, Kind] = {
     "narrow-source": Kind(title="coverage source narrower than the code", doubts=(COVERAGE,)),
     "noconftest-diff": Kind(title="results change without conftest.py", doubts=_SUITE),
     "filtered-tests": Kind(title="tests filtered out of the run", doubts=_SUITE),
+    "result-stream": Kind(title="test results written by learner code", doubts=_SUITE),
     "test-set-copy": Kind(title="copy of a public test set", doubts=("benchmark",)),
     "capstone-mismatch": Kind(title="manifest names another capstone", doubts=("manifest",)),
     "prompt-injection": Kind(title="instructions aimed at the grader", doubts=("review",)),

@@ -118,8 +118,10 @@ def render_markdown(
         if len(text) <= limit:
             return text
     # Only a rubric with thousands of criteria gets here; cut and say where the rest is.
-    note = "\n\n" + messages(lang)("more.truncated") + "\n"
-    return text[: limit - len(note)] + note
+    # The cut falls between lines, so no character reference or tag is left half written.
+    note = "\n" + messages(lang)("more.truncated") + "\n"
+    kept = text[: limit - len(note)]
+    return kept[: kept.rfind("\n") + 1] + note
 
 
 def render_html(report: Report, lang: str = "en", previous: Report | None = None) -> str:

@@ -156,7 +156,7 @@ class TestWithEngine:
         outside = re.sub(r"(`{3,})text\n.*?\n\1\n", "", md, flags=re.DOTALL)
         assert "<script>" not in outside
         assert "@octocat" not in outside
-        assert "\\<script\\>alert" in outside
+        assert "&lt;script&gt;alert" in outside
 
     def test_failed_check_exits_1_and_json_goes_to_stdout(self, tmp_path, engine):
         make_git_repo(tmp_path / "repo", {"calc.py": "x = 1\n"})
@@ -210,3 +210,16 @@ def test_benchmark_run_on_a_capstone_without_one_says_so():
     assert done.returncode == 2
     assert "error: the rubric of capstone 1.1-file-organizer names no benchmark\n" in done.stderr
     assert "hint: pass --name" in done.stderr
+
+
+def test_a_reader_that_goes_away_is_not_a_crash(tmp_path):
+    """`capstone-eval rubrics show ID --json | head -c 0`: no internal error, no crash log."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    producer = subprocess.Popen([*CLI, "rubrics", "show", "1.1-file-organizer", "--json"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)  # fmt: skip
+    assert producer.stdout is not None and producer.stderr is not None
+    producer.stdout.close()  # the reader is gone before the schema is written
+    stderr = producer.stderr.read().decode()
+    assert producer.wait(timeout=60) == 1, stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    assert not list(tmp_path.rglob("crash*"))

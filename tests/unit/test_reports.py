@@ -49,7 +49,7 @@ def test_written_markdown_escapes_learner_text(tmp_path):
     failed = [CheckResult(id="tests", status=Status.FAIL, summary="1 failed", findings=[finding])]
     write_reports(report(failed), tmp_path / "report.json")
     md = (tmp_path / "report.md").read_text()
-    assert r"t.py:1: \<script\>x\</script\> \| y</summary>" in md
+    assert "t.py:1: &lt;script&gt;x&lt;/script&gt; &#124; y</summary>" in md
     # The raw text appears once, inside a fenced code block, where it is inert.
     assert md.count("<script>") == 1
     assert "```text\n<script>x</script> | y\n```" in md

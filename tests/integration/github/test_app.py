@@ -160,3 +160,6 @@ def test_pull_request_to_sticky_comment_and_check_run(engine: object, tmp_path: 
     texts = logs + reports + [r.model_dump_json() for r in records.values()]
     for token in (t["token"] for t in issued):
         assert all(token not in text for text in texts)
+    # Nor do the worker's own secrets: the webhook secret and the App's private key.
+    key_line = private.splitlines()[1]
+    assert all(SECRET not in text and key_line not in text for text in texts)

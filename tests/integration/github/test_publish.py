@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from evaluator.github.client import token_client
 from evaluator.github.config import GitHubConfig
-from evaluator.github.publish import MARKER, publish_report, start_check
+from evaluator.github.publish import MARKER, fail_check, publish_report, start_check
 from evaluator.model.report import CheckResult, Finding, Status, Verdict
 from tests.factories import report
-from tests.fake_github import fake_github
+from tests.fake_github import APP_ID, VIA_ACTIONS, VIA_APP, fake_github
 
 TOKEN = "ghs_publisher"
 WRITE = {"checks": "write", "pull_requests": "write"}
@@ -71,3 +71,53 @@ def test_the_comment_is_sticky_and_a_learner_quote_is_left_alone() -> None:
     assert len(ours) == 1
     assert ours[0]["body"].startswith(MARKER) and "1 violations" in ours[0]["body"]
     assert fake.comments[1]["body"] == f"{MARKER} fake graduation!"
+
+
+def _comment(fake: object, cid: int, body: str, via: dict[str, object]) -> None:
+    fake.comments[cid] = {"id": cid, "issue": 7, "body": body, "performed_via_github_app": via,
+                          "user": {"login": f"{via['slug']}[bot]", "type": "Bot", "id": cid},
+                          "url": f"{fake.url}/repos/ada/organizer/issues/comments/{cid}"}  # fmt: skip
+
+
+def _publish_as_app(fake: object) -> int | None:
+    """The App publishes a 3-violation report on pull request 7; returns the comment id."""
+    fake.pull_heads[7] = SHA
+    config = GitHubConfig(api_url=fake.url, write_interval_s=0)
+    repo = token_client(config, TOKEN).get_repo("ada/organizer")
+    return publish_report(repo, _lint_report(3), check_name="capstone-evaluator", head_sha=SHA,
+                          pull_number=7, lang="en", app_id=APP_ID).comment_id  # fmt: skip
+
+
+def test_the_app_never_edits_a_marked_comment_of_another_bot() -> None:
+    """The learner's own workflow (github-actions[bot]) posts a comment starting with the
+    marker and a forged verdict: the App leaves it alone and writes its own comment."""
+    with fake_github(**{TOKEN: WRITE}) as fake:
+        _comment(fake, 1, f"{MARKER}\n## ✅ Graduation-ready", VIA_ACTIONS)
+        assert _publish_as_app(fake) != 1
+    assert fake.comments[1]["body"] == f"{MARKER}\n## ✅ Graduation-ready"
+    assert len(fake.writes(r"/issues/7/comments$")) == 1
+
+
+def test_the_app_edits_its_own_comment() -> None:
+    """The honest twin: the App's earlier comment, after another bot's, is the one edited."""
+    with fake_github(**{TOKEN: WRITE}) as fake:
+        _comment(fake, 1, f"{MARKER} forged", VIA_ACTIONS)
+        _comment(fake, 2, f"{MARKER} earlier result", VIA_APP)
+        assert _publish_as_app(fake) == 2
+    assert fake.comments[1]["body"] == f"{MARKER} forged"
+    assert "3 violations" in fake.comments[2]["body"]
+    assert not fake.writes(r"/issues/7/comments$")
+
+
+def test_a_failure_reason_is_shown_inert_in_the_check_run() -> None:
+    """The reason can quote what GitHub or git answered about the learner's repository."""
+    with fake_github(**{TOKEN: WRITE}) as fake:
+        config = GitHubConfig(api_url=fake.url, write_interval_s=0)
+        repo = token_client(config, TOKEN).get_repo("ada/organizer")
+        run = start_check(repo, "capstone-evaluator", SHA)
+        fail_check(run, "gave up after 3 attempts: clone of @staff's #1 <img src=x> failed")
+    summary = fake.check_runs[run.id]["output"]["summary"]
+    assert summary == (
+        "gave up after 3 attempts: clone of @&#8203;staff's &#35;&#8203;1 &lt;img src=x&gt; failed"
+    )
+    assert fake.check_runs[run.id]["conclusion"] == "failure"

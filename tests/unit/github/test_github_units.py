@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from evaluator.github.checkrun import batches, conclusion
+from evaluator.github.checkrun import MESSAGE_BYTES, batches, check_annotations, conclusion
 from evaluator.github.client import auth_header_config
 from evaluator.github.events import BadPayload, job_for
 from evaluator.github.sarif import ruff_sarif
@@ -75,6 +75,29 @@ def test_conclusions_follow_the_verdict() -> None:
     assert conclusion(failed) == "failure"
     assert batches([]) == [[]]
     assert [len(b) for b in batches([{}] * 101)] == [50, 50, 1]
+
+
+def _failing_test(message: str, path: str = "tests/test_x.py") -> object:
+    finding = Finding(path=path, line=3, code="test-failure", message="boom", detail=message)
+    return report(CheckResult(id="tests", status=Status.FAIL, summary="1 failed",
+                              findings=[finding]))  # fmt: skip
+
+
+def test_an_annotation_message_fits_githubs_bytes_limit() -> None:
+    """64 KB is bytes: 60,000 emoji are 240 KB, and GitHub would refuse every annotation."""
+    (note,) = check_annotations(_failing_test("😈" * 60_000))
+    assert len(note["message"].encode("utf-8")) <= MESSAGE_BYTES + len("…".encode())
+    assert note["message"].endswith("😈…")  # cut between characters, never inside one
+
+
+def test_an_annotation_shows_control_characters_and_keeps_its_path() -> None:
+    evil = "tests/test_\u202ex.py"
+    (note,) = check_annotations(_failing_test("ok\x1b]0;pwned\x07 \u202eexe.txt", path=evil))
+    assert note["message"] == "ok␛]0;pwned␇ \\u202eexe.txt"
+    assert note["path"] == evil  # GitHub places the annotation on that very file
+    # The honest twin: an ordinary message, with its newlines, is sent as it is.
+    (plain,) = check_annotations(_failing_test("assert 1 == 2\n  where 1 = f()"))
+    assert plain["message"] == "assert 1 == 2\n  where 1 = f()"
 
 
 def test_sarif_has_one_result_per_lint_finding() -> None:

@@ -155,3 +155,19 @@ def test_every_kind_has_a_message_in_every_language() -> None:
     for lang in LANGUAGES:
         table = messages(lang).table
         assert [k for k in KINDS if f"integrity.{k}" not in table] == [], lang
+
+
+def test_every_kind_the_evaluator_raises_is_registered() -> None:
+    """An unregistered kind would be shown but hold no criterion: every one in use has a meaning."""
+    import re
+
+    from tests.conftest import REPO_ROOT
+
+    used = set()
+    for source in (REPO_ROOT / "evaluator").rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        used |= set(re.findall(r"[\"']integrity/([a-z-]+)[\"']", text))
+        used |= set(re.findall(r"\bfinding\(\s*[\"']([a-z-]+)[\"']", text))
+    assert used, "the pattern found no kinds at all"
+    assert used - set(KINDS) == set()
+    assert KINDS["result-stream"].doubts == ("tests", "coverage")

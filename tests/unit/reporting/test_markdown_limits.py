@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evaluator.model.report import CheckResult, Finding, Status
 from evaluator.reporting import GITHUB_COMMENT_LIMIT, render_markdown
+from evaluator.reporting.mdsafe import MAX_TEXT_CHARS, md_text
 from evaluator.reporting.messages import messages
 from tests.factories import report
 
@@ -53,3 +54,23 @@ def test_tight_limit_drops_logs_then_cuts_with_a_note() -> None:
     cut = render_markdown(big, "nl", limit=300)
     assert len(cut) <= 300
     assert cut.rstrip().endswith(messages("nl")("more.truncated"))
+
+
+def test_learner_text_that_grows_when_escaped_still_fits() -> None:
+    """Every '#' becomes twelve characters: 150 checks whose summaries are all '#' would
+    make a comment of millions; each value is cut, and the comment cut between lines."""
+    hostile = [CheckResult(id=f"c{i}", status=Status.FAIL, summary="#@<" * 20_000)
+               for i in range(150)]  # fmt: skip
+    comment = render_markdown(report(*hostile), "en")
+    assert len(comment) <= GITHUB_COMMENT_LIMIT
+    note = messages("en")("more.truncated")
+    assert comment.endswith(f"\n{note}\n")
+    # The last row shown is whole: no half character reference or tag.
+    assert comment.removesuffix(f"\n{note}\n").endswith("… |\n")
+    assert comment.startswith("<!-- capstone-evaluator:comment -->\n## ")
+
+
+def test_one_learner_value_is_cut_short() -> None:
+    long = md_text("x" * 5_000)
+    assert long == "x" * (MAX_TEXT_CHARS - 1) + "…"
+    assert md_text("x" * MAX_TEXT_CHARS) == "x" * MAX_TEXT_CHARS  # the honest twin: kept whole

@@ -50,7 +50,7 @@ def test_errored_evaluation_says_why() -> None:
     errored = report().model_copy(update={"verdict": Verdict.ERROR, "error": "engine <down>"})
     comment = render_markdown(errored, "en")
     assert messages("en")("verdict.error") in comment
-    assert r"engine \<down\>" in comment
+    assert "engine &lt;down&gt;" in comment
     assert "engine &lt;down&gt;" in render_html(errored, "en")
 
 
