@@ -22,8 +22,8 @@ def _kept(cache: WheelCache | None, image: str, image_id: str) -> SandboxTarget 
     raw = cache.load_description(image_id) if cache is not None else None
     try:
         return parse_target(image, image_id, raw) if raw else None
-    except (ValueError, KeyError, TypeError):
-        return None  # a damaged copy: the image is read again
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None  # a damaged copy (any JSON at all): the image is read again
 
 
 def load_target(

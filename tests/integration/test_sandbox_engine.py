@@ -169,6 +169,7 @@ def test_each_images_description_is_kept_by_image_id(engine, config, tmp_path):
     assert len(counting.reads) == reads
     # A damaged copy is not believed: the image is read again.
     kept = tmp_path / "images" / f"{default.image_id.removeprefix('sha256:')}.json"
-    kept.write_text('{"python": ')
-    assert images.load_target(counting, config.sandbox_image, cache) == default
-    assert counting.reads[reads:] == [default.image_id]
+    for damaged in ('{"python": ', "[]", '{"packages": [1]}'):
+        kept.write_text(damaged)
+        assert images.load_target(counting, config.sandbox_image, cache) == default
+    assert counting.reads[reads:] == [default.image_id] * 3
