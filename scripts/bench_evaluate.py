@@ -6,6 +6,8 @@
   pytest under coverage plus its JSON report and ruff, what the evaluator does)
 - warm: `evaluate` in-process with the dependency layer cached
 - CLI warm: the `capstone-eval evaluate` command end to end (adds interpreter start-up)
+- CLI imports: a new interpreter loading what `evaluate` loads before it runs (the
+  command's modules and the results store's), beside one that loads nothing
 - container start overhead: a sandbox run of `true` (create, fill the input
   volume, start, supervisor, report, remove)
 - with --cold: a cold dependency install first (removes the example's own cached
@@ -121,6 +123,7 @@ def main() -> None:
         return report
 
     print(f"example: {example}  (repeat {args.repeat}, {os.cpu_count()} CPUs)")
+    load = [tuple(round(x, 2) for x in os.getloadavg())]  # other work on the machine skews it
     if args.cold:
         cold_install(engine, request, config)
     phases = run_eval().timings.phases  # warms the dependency layer and the page cache
@@ -133,6 +136,7 @@ def main() -> None:
         if done.returncode not in (0, 1):
             raise SystemExit(done.stderr.decode(errors="replace"))
 
+    loads = "import evaluator.cli, evaluator.commands.evaluate, evaluator.store.save"
     spec = RunSpec(image=config.sandbox_image, command=["true"], limits=config.limits)
     with tempfile.TemporaryDirectory() as venv, tempfile.TemporaryDirectory() as out:
         python = clean_venv(Path(venv), example)
@@ -147,9 +151,16 @@ def main() -> None:
                 "evaluate, warm, in-process:       ": run_eval,
                 "evaluate, warm, CLI end to end:   ": lambda: run_cli(out),
                 "container start overhead (`true`):": lambda: engine.run(spec),
+                "CLI imports (evaluate, store):    ": lambda: subprocess.run(
+                    [sys.executable, "-c", loads], check=True
+                ),
+                "interpreter start-up alone:       ": lambda: subprocess.run(
+                    [sys.executable, "-c", "pass"], check=True
+                ),
             },
             args.repeat,
         )
+    load.append(tuple(round(x, 2) for x in os.getloadavg()))
     for name, values in times.items():
         print(f"{name} {fmt(values)}")
     bare, warm = (statistics.median(v) for v in list(times.values())[0:3:2])
@@ -158,6 +169,7 @@ def main() -> None:
         f"{'met' if warm - bare <= 0.5 else 'NOT met'})"
     )
     print("warm phases: " + ", ".join(f"{k} {v:.3f} s" for k, v in phases.items()))
+    print("load average (1, 5, 15 min): at the start {}, at the end {}".format(*load))
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluator.checks.artefacts import ARTEFACT_CHECKS, artefact_checks
-from evaluator.checks.notebooks import notebook_checks
-from evaluator.checks.service import service_checks
 from evaluator.config import EvaluatorConfig
 from evaluator.intake.manifest import Manifest
 from evaluator.model.report import CheckResult
@@ -53,7 +51,11 @@ def _wants_notebooks(sub: Submission, asked: set[str]) -> bool:
     return declared or bool(asked & {"notebooks", "pipeline", "sqlite"})
 
 
+# The notebook and service checks are loaded when asked for: a service's benchmark probes
+# bring numpy (a third of a second of every evaluation's start-up otherwise).
 def _notebooks(sub: Submission, asked: set[str]) -> list[CheckResult]:
+    from evaluator.checks.notebooks import notebook_checks
+
     return notebook_checks(
         sub.engine,
         image=sub.image,
@@ -71,6 +73,8 @@ def _wants_service(sub: Submission, asked: set[str]) -> bool:
 
 
 def _service(sub: Submission, asked: set[str]) -> list[CheckResult]:
+    from evaluator.checks.service import service_checks
+
     rubric = sub.rubric
     return service_checks(
         sub.engine,

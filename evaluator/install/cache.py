@@ -1,4 +1,5 @@
-"""The shared wheel cache on the host: verified wheels, pip's HTTP cache, stubs, resolutions.
+"""The shared wheel cache on the host: verified wheels, pip's HTTP cache, stubs, resolutions,
+and what each sandbox image says of its Python.
 
 Wheels are stored under their file name once their SHA-256 matches the one the
 index published; they are moved in atomically, so evaluations running side by
@@ -8,13 +9,17 @@ for a while so that an unchanged repository resolves without the index.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+_IMAGE_ID = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def sha256_of(path: Path) -> str:
@@ -82,8 +87,35 @@ class WheelCache:
 
     def save_resolution(self, key: str, data: dict[str, Any]) -> None:
         """Keep a resolution for later evaluations of the same requirements."""
-        path = self._resolution_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(json.dumps(data, indent=1))
-        partial.replace(path)
+        _write_whole(self._resolution_path(key), json.dumps(data, indent=1).encode())
+
+    def _description_path(self, image_id: str) -> Path | None:
+        if not _IMAGE_ID.fullmatch(image_id):
+            return None
+        return self.root / "images" / f"{image_id.removeprefix('sha256:')}.json"
+
+    def load_description(self, image_id: str) -> bytes | None:
+        """The ``target.json`` read from a sandbox image before, or None.
+
+        An image id names the image's content, so what it says never changes.
+        """
+        path = self._description_path(image_id)
+        try:
+            return path.read_bytes() if path is not None else None
+        except OSError:
+            return None
+
+    def save_description(self, image_id: str, raw: bytes) -> None:
+        """Keep a sandbox image's ``target.json`` for later evaluations (best effort)."""
+        path = self._description_path(image_id)
+        if path is not None:
+            with contextlib.suppress(OSError):  # the image can always be read again
+                _write_whole(path, raw)
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write then rename: evaluations running side by side never read half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)

@@ -175,7 +175,7 @@ class AssertionFinder:
                     functions[node.name] = node
             self.scopes[unit.path] = _Scope(
                 unit=unit,
-                names=Names(unit.tree),
+                names=unit.names,
                 functions=functions,
                 classes={n.name: n for n in unit.tree.body if isinstance(n, ast.ClassDef)},
             )

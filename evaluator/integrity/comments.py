@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from evaluator.integrity.kinds import finding
 from evaluator.model.report import Finding
-from evaluator.pycode.files import Codebase, PyFile, comments, is_test_file
+from evaluator.pycode.files import Codebase, PyFile, is_test_file
 
 #: coverage.py's default exclusion pattern.
 PRAGMA_NO_COVER = re.compile(r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)")
@@ -28,7 +28,7 @@ LINT_SUPPRESSION = re.compile(
 
 
 def _matching(unit: PyFile, pattern: re.Pattern[str]) -> Iterator[int]:
-    for line, text in comments(unit.text):
+    for line, text in unit.comments:
         if pattern.search(text):
             yield line
 

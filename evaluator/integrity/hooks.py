@@ -197,7 +197,7 @@ def hook_findings(codebase: Codebase) -> list[Finding]:
             )
         found.extend(_registrations(unit))
     for unit in codebase.modules():
-        names = Names(unit.tree)
+        names = unit.names
         if unit.module in plugin_modules or _is_hook_module(unit, names):
             found.extend(_hooks(unit, names))
     return found
@@ -260,7 +260,7 @@ def patch_findings(codebase: Codebase) -> list[Finding]:
     """Assignments into pytest's modules and patches of them (``monkeypatch.setattr``, ...)."""
     found = []
     for unit in codebase.modules():
-        names = Names(unit.tree)
+        names = unit.names
         for node in ast.walk(unit.tree):
             targets: list[ast.expr] = []
             if isinstance(node, ast.Assign | ast.Delete):

@@ -155,7 +155,7 @@ def mark_findings(codebase: Codebase) -> list[Finding]:
     for unit in codebase.modules():
         if not is_test_file(unit.path):
             continue
-        names = Names(unit.tree)
+        names = unit.names
         found.extend(_unreasoned_marks(unit, names))
         found.extend(_unreasoned_calls(unit, names))
     return found

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from evaluator import __version__
 from evaluator.config import EvaluatorConfig
+from evaluator.install.cache import WheelCache
 from evaluator.install.images import load_targets
 from evaluator.intake.fetch_errors import shown_url
 from evaluator.intake.source import FetchedSource, fetch, with_local_changes
@@ -92,7 +93,9 @@ def evaluate(
     clock = Clock()
     with clock.phase("engine"):
         engine = engine or DockerEngine.connect(config.docker_host)
-        default, targets = load_targets(engine, config.sandbox_image)
+        default, targets = load_targets(
+            engine, config.sandbox_image, WheelCache(root=config.wheel_cache)
+        )
     with scratch_folder() as tmp:
         with clock.phase("fetch"):
             fetched, workspace = _intake(request, config, tmp, progress)

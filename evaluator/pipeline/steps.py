@@ -10,7 +10,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from evaluator.checks.benchmark import BenchmarkRequest, benchmark_checks
 from evaluator.checks.beyond_tests import Submission, beyond_tests_checks
 from evaluator.checks.hidden_tests import CHECK_ID as HIDDEN_TESTS
 from evaluator.checks.hidden_tests import run_hidden_tests
@@ -141,6 +140,9 @@ def _step_benchmark(run: Run) -> None:
     names = run.rubric.benchmarks() if run.rubric is not None else []
     if not names:
         return
+    # Loaded only when a benchmark runs: the benchmarks bring numpy and scipy (~0.7 s).
+    from evaluator.checks.benchmark import BenchmarkRequest, benchmark_checks
+
     with run.clock.phase("benchmark"):
         request = BenchmarkRequest(
             engine=run.engine,

@@ -15,10 +15,12 @@ import tokenize
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from evaluator.documents import cell_text, notebook_cells
 from evaluator.intake.workspace import workspace_files
+from evaluator.pycode.names import Names
 
 #: Larger files are not parsed: generated code and vendored bundles, not the learner's own.
 MAX_PARSED_BYTES = 2 * 1024 * 1024
@@ -44,6 +46,17 @@ class PyFile:
         if self.cell is None:
             return f"{self.path}:{line}"
         return f"{self.path}:cell {self.cell + 1}:{line}"
+
+    # Several scans read each unit's names and comments: worked out once, on first use.
+    @cached_property
+    def names(self) -> Names:
+        """The unit's name table (what each bound name was imported as)."""
+        return Names(self.tree)
+
+    @cached_property
+    def comments(self) -> tuple[tuple[int, str], ...]:
+        """``(line, comment text)`` of every comment token (see :func:`comments`)."""
+        return tuple(comments(self.text))
 
     @property
     def module(self) -> str | None:

@@ -103,7 +103,7 @@ class _Graph:
         for name, unit in codebase.by_module().items():
             module = _Module(
                 unit=unit,
-                names=Names(unit.tree),
+                names=unit.names,
                 functions={n.name: n for n in unit.tree.body if isinstance(n, _Function)},
                 classes={n.name: n for n in unit.tree.body if isinstance(n, ast.ClassDef)},
             )

@@ -23,7 +23,6 @@ from evaluator.pycode.facts import (
     uses,
 )
 from evaluator.pycode.files import Codebase, PyFile, is_test_file
-from evaluator.pycode.names import Names
 from evaluator.pycode.reach import Reach
 from evaluator.rubrics.globs import glob_regex
 from evaluator.rubrics.rules import CodeRule
@@ -77,7 +76,7 @@ def _facts(units: list[PyFile], rule: CodeRule, reach: Reach | None) -> Iterator
         yield from _definitions(units, rule, reach)
         return
     for unit, statements in _scopes(units, reach):
-        names = Names(unit.tree)
+        names = unit.names
         if rule.fact == "imports":
             yield from imports(unit, names, statements)
         elif rule.fact == "calls":

@@ -90,7 +90,6 @@ def _locate(root: yaml.Node | None, loc: tuple[int | str, ...]) -> tuple[int | N
 
 def _parse(path: Path, text: str, model: type[_M]) -> _M:
     try:
-        root = yaml_tree(text)
         data = parse_yaml(text)
     except DocumentError as exc:
         problem = Problem(path=path, line=exc.line, field="", message=exc.problem)
@@ -102,6 +101,7 @@ def _parse(path: Path, text: str, model: type[_M]) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        root = yaml_tree(text)  # the nodes know their lines: read again only to place problems
         problems = []
         for err in exc.errors():
             line, field = _locate(root, err["loc"])

@@ -11,7 +11,9 @@ import docker.errors
 import pytest
 
 from evaluator.config import MIB, SandboxLimits
-from evaluator.sandbox.engine import RunCancelled
+from evaluator.install import images
+from evaluator.install.cache import WheelCache
+from evaluator.sandbox.engine import DockerEngine, RunCancelled
 from evaluator.sandbox.spec import OWNER_LABEL, RunSpec, process_owner
 
 pytestmark = pytest.mark.docker
@@ -139,3 +141,35 @@ def test_a_cancelled_run_stops_at_once_and_leaves_nothing(engine, config):
     assert time.monotonic() - began < 10
     mine = {"label": [f"{OWNER_LABEL}={process_owner()}", "capstone-evaluator.purpose=cancel"]}
     assert not engine.client.containers.list(all=True, filters=mine, ignore_removed=True)
+
+
+class _CountingReads(DockerEngine):
+    """The real engine, counting the containers started to read a file from an image."""
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        super().__init__(client)
+        self.reads: list[str] = []
+
+    def read_file(self, image: str, path: str, max_bytes: int = 1024 * 1024) -> bytes | None:
+        self.reads.append(image)
+        return super().read_file(image, path, max_bytes)
+
+
+def test_each_images_description_is_kept_by_image_id(engine, config, tmp_path):
+    cache = WheelCache(root=tmp_path)
+    counting = _CountingReads(engine.client)
+    default, targets = images.load_targets(counting, config.sandbox_image, cache)
+    assert default.image_id == engine.image_id(config.sandbox_image)
+    assert default in targets
+    # Read by image id (a tag moved meanwhile cannot mix two images), once per image.
+    assert {t.image_id for t in targets} <= set(counting.reads)
+    assert all(read.startswith("sha256:") for read in counting.reads)
+    reads = len(counting.reads)
+    assert images.load_targets(counting, config.sandbox_image, cache) == (default, targets)
+    assert len(counting.reads) == reads
+    # A damaged copy is not believed: the image is read again.
+    kept = tmp_path / "images" / f"{default.image_id.removeprefix('sha256:')}.json"
+    for damaged in ('{"python": ', "[]", '{"packages": [1]}'):
+        kept.write_text(damaged)
+        assert images.load_target(counting, config.sandbox_image, cache) == default
+    assert counting.reads[reads:] == [default.image_id] * 3

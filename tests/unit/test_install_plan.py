@@ -246,6 +246,19 @@ def test_cache_stores_only_matching_hashes(tmp_path):
     assert not bad.exists()
 
 
+def test_cache_keeps_image_descriptions_by_image_id_only(tmp_path):
+    cache = WheelCache(root=tmp_path)
+    image_id = "sha256:" + "ab" * 32
+    assert cache.load_description(image_id) is None
+    cache.save_description(image_id, b'{"python": "3.11.2"}')
+    assert cache.load_description(image_id) == b'{"python": "3.11.2"}'
+    # Anything but an engine's image id names no file (no path is built from it).
+    for odd in ("../../etc/passwd", "sha256:../x", "latest"):
+        cache.save_description(odd, b"{}")
+        assert cache.load_description(odd) is None
+    assert [p.name for p in (tmp_path / "images").iterdir()] == [f"{'ab' * 32}.json"]
+
+
 def test_trixie_mirror_comes_from_the_hosts_own_sources():
     sources = {
         "debian.sources": "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm "

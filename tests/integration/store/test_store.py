@@ -19,7 +19,14 @@ from evaluator.model.criteria import Override
 from evaluator.model.report import Report, SourceInfo, Timings, Verdict
 from evaluator.rubrics.apply import record_override
 from evaluator.store import schema
-from evaluator.store.database import MIGRATIONS, Store, normalise_url, open_store
+from evaluator.store.database import (
+    HEAD_REVISION,
+    MIGRATIONS,
+    Store,
+    migrate,
+    normalise_url,
+    open_store,
+)
 from evaluator.store.records import Membership
 from evaluator.store.save import save_report
 from evaluator.store.sources import archive_sources, read_sources
@@ -160,9 +167,20 @@ def test_sources_archive_round_trip(store_url: str, tmp_path: Path) -> None:
     assert read_sources(kept) == {"pkg/a.py": "x = 1\n"}
 
 
+def test_head_revision_is_the_newest_migration() -> None:
+    # A store at HEAD_REVISION opens without Alembic: it must name the newest migration.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
 def test_migrations_run_once_and_reopen_is_idempotent(store_url: str) -> None:
     open_store(store_url)
     store = open_store(store_url)
+    migrate(store.engine)  # a store already at the head: nothing to do
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("select version_num from alembic_version")).scalar() == "0002"
         names = set(sa.inspect(conn).get_table_names())
