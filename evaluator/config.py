@@ -100,6 +100,9 @@ class EvaluatorConfig:
         default_factory=lambda: SandboxLimits(memory_bytes=4 * GIB, cpus=2.0, pids=512, wall_s=900)
     )
     workspace_limits: WorkspaceLimits = field(default_factory=WorkspaceLimits)
+    dependency_bytes: int = 4 * GIB
+    """The most a submission's dependency wheels may unpack to: a dependency layer is written
+    to the host's disk (CAPSTONE_EVAL_DEPENDENCY_MB)."""
     wheel_cache: Path = field(
         default_factory=lambda: Path.home() / ".cache" / "capstone-evaluator" / "wheels"
     )
@@ -260,6 +263,9 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
         base_image=env.get("CAPSTONE_EVAL_BASE_IMAGE") or None,
         limits=limits,
         workspace_limits=workspace_limits,
+        dependency_bytes=int(
+            _positive_float(env, "CAPSTONE_EVAL_DEPENDENCY_MB", base.dependency_bytes / MIB) * MIB
+        ),
         wheel_cache=Path(env["CAPSTONE_EVAL_WHEEL_CACHE"])
         if env.get("CAPSTONE_EVAL_WHEEL_CACHE")
         else base.wheel_cache,

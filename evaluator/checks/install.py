@@ -199,7 +199,8 @@ def _build_layer(
     facts.metrics["downloaded_bytes"] = fetched
     tag = layer_tag(target, wheels)
     folder = stage_wheels(cache, wheels, work / "wheels")
-    outcome = engine.run(layer_spec(target.image, config.install_limits, folder), commit_as=tag)
+    spec = layer_spec(target.image, config.install_limits, folder, config.dependency_bytes)
+    outcome = engine.run(spec, commit_as=tag)
     facts.log = (outcome.stdout + ("\n" + outcome.stderr if outcome.stderr else ""))[-LOG_TAIL:]
     limits = config.install_limits
     reason = outcome.failure_reason(limits.wall_s, limits.memory_bytes, limits.pids)
@@ -217,7 +218,14 @@ def _build_layer(
 
 
 def _guard_summary(output: str) -> str:
-    """The check's summary when the guard refused wheels (its lines: ``refused: WHEEL: why``)."""
+    """The check's summary when the guard refused wheels (its lines: ``refused: WHEEL: why``,
+    or one ``too large: why``)."""
+    for line in output.splitlines():
+        if line.startswith("too large: "):
+            return (
+                f"{line.removeprefix('too large: ')}: keep heavy packages you do not use out of "
+                "your requirements (a CPU build where a GPU one is pulled in)"
+            )
     refused = [line.removeprefix("refused: ") for line in output.splitlines()]
     refused = [line for line in refused if line and not line.startswith("...")]
     names = sorted({line.split("-", 1)[0] for line in refused}) or ["the package"]

@@ -45,11 +45,12 @@ def layer_tag(target: SandboxTarget, wheels: Sequence[ResolvedWheel]) -> str:
     return f"{DEPS_REPO}:{digest.hexdigest()[:20]}"
 
 
-def install_command() -> list[str]:
+def install_command(max_unpacked: int | None = None) -> list[str]:
     """The guard, then pip in the container: this folder only, hashes required, the stack as
     constraints (pure)."""
     folder = WHEELS_IN_CONTAINER
-    guard = ["python", "-I", "-S", f"{RUNTIME}/wheel_guard.py", folder, "--"]
+    size = [f"--max-unpacked={max_unpacked}"] if max_unpacked is not None else []
+    guard = ["python", "-I", "-S", f"{RUNTIME}/wheel_guard.py", *size, folder, "--"]
     return [
         *guard,
         "-m",
@@ -72,11 +73,17 @@ def install_command() -> list[str]:
     ]
 
 
-def layer_spec(image: str, limits: SandboxLimits, wheels: Path) -> RunSpec:
-    """The install run (pure): no network, the wheel folder read-only, root without capabilities."""
+def layer_spec(
+    image: str, limits: SandboxLimits, wheels: Path, max_unpacked: int | None = None
+) -> RunSpec:
+    """The install run (pure): no network, the wheel folder read-only, root without capabilities.
+
+    The container writes the layer to the host's disk (not a bounded tmpfs), so the guard
+    refuses wheels that would unpack to more than ``max_unpacked`` bytes.
+    """
     return RunSpec(
         image=image,
-        command=install_command(),
+        command=install_command(max_unpacked),
         limits=limits,
         network="none",
         read_only=False,

@@ -47,6 +47,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sitedirs import site_dirs, venv_paths, venv_prefix
 
 REFUSED = 3
+#: The optional first argument: the most the wheels may unpack to, in bytes.
+MAX_UNPACKED = "--max-unpacked="
 MAX_SHOWN = 200
 EVERY_PROCESS = ("sitecustomize", "usercustomize")
 _SCHEMES = ("purelib", "platlib", "scripts", "data", "headers")
@@ -334,17 +336,50 @@ def check_wheel(path: str, layout: Layout) -> list[str]:
         return [f"{os.path.basename(path)}: not a readable wheel ({exc})"]
 
 
+def unpacked_bytes(path: str) -> int:
+    """What a wheel's files take once installed, as its zip directory declares them.
+
+    Python's zipfile never extracts more than a member's declared size, so the sum bounds
+    what pip writes (a small "zip bomb" wheel declares its true size or fails its CRC).
+    An unreadable wheel counts 0 here: :func:`check_wheel` refuses it.
+    """
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            return sum(info.file_size for info in wheel.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return 0
+
+
+def too_large(wheels: list[str], limit: int) -> str | None:
+    """Why these wheels may not be installed together because of their size, if they may not."""
+    sizes = sorted(((unpacked_bytes(w), os.path.basename(w)) for w in wheels), reverse=True)
+    total = sum(size for size, _ in sizes)
+    if total <= limit:
+        return None
+    largest = ", ".join(f"{name} {size / 2**20:.0f} MiB" for size, name in sizes[:3])
+    return (
+        f"the dependencies unpack to {total / 2**20:.0f} MiB, more than the "
+        f"{limit / 2**20:.0f} MiB an evaluation may install (largest: {largest})"
+    )
+
+
 def main(argv: list[str]) -> int:
+    limit = None
+    if argv and argv[0].startswith(MAX_UNPACKED):
+        limit, argv = int(argv[0].removeprefix(MAX_UNPACKED)), argv[1:]
     folder, separator, pip_args = argv[0], argv[1], argv[2:]
     if separator != "--":
-        sys.stderr.write("usage: wheel_guard.py WHEELS -- PIP_ARGS...\n")
+        sys.stderr.write(f"usage: wheel_guard.py [{MAX_UNPACKED}BYTES] WHEELS -- PIP_ARGS...\n")
         return 2
     layout = environment_layout()
     refusals = []
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".whl"):
-            refusals += check_wheel(os.path.join(folder, name), layout)
-    if refusals:
+    wheels = [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".whl")]
+    for wheel in wheels:
+        refusals += check_wheel(wheel, layout)
+    size = too_large(wheels, limit) if limit is not None else None
+    if size is not None:
+        sys.stdout.write(f"too large: {size}\n")
+    if refusals or size is not None:
         shown = refusals[:MAX_SHOWN]
         if len(refusals) > MAX_SHOWN:
             shown.append(f"... and {len(refusals) - MAX_SHOWN} more")

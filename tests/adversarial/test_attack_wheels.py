@@ -86,6 +86,8 @@ if sys.argv and sys.argv[0].endswith("service.py"):
 
     _child.emit = emit
 """
+#: What the "bloated" package unpacks to: past the limit its test sets.
+BLOATED_BYTES = 12 * 2**20
 #: A stdlib service: answers /predict, dies on a body without "features".
 FRAGILE_SERVICE = """\
 import json
@@ -148,6 +150,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
         "1.0",
         {"probehelp.py": PROBER_FORGER, "probehelp.pth": "import probehelp\n"},
     )
+    build_wheel(wheels, "bloated", "1.0", {"bloated/data.txt": "0" * BLOATED_BYTES})
     build_wheel(
         wheels,
         "tidyhelp",
@@ -248,3 +251,24 @@ def test_a_pth_file_of_a_dependency_never_runs_in_the_service_prober(
         assert metrics["predict_ok"] == 1, check_of(report, "service").summary
         assert metrics["bad_input_ok"] == 0, check_of(report, "service").summary
     assert criterion(forged, "rejects-bad-input").status is CriterionStatus.FAIL
+
+
+def test_dependencies_that_would_fill_the_hosts_disk_are_refused_before_pip_runs(
+    tmp_path: Path,
+    engine: DockerEngine,
+    learner_config: EvaluatorConfig,
+    deps_layers: set[str],
+) -> None:
+    """The layer is written to the host's disk: wheels unpacking past the limit never install."""
+    limited = dataclasses.replace(learner_config, dependency_bytes=8 * 2**20)
+    bloated = example_files() | {"requirements.txt": "pytest>=8\nbloated==1.0\n"}
+    report = _evaluate(tmp_path / "bloated", bloated, engine, limited, deps_layers)
+    install = check_of(report, "install")
+    assert install.status is Status.FAIL, install.summary
+    assert "the dependencies unpack to 12 MiB, more than the 8 MiB" in install.summary
+    assert "bloated-1.0-py3-none-any.whl 12 MiB" in install.summary
+    assert report.sandbox is None or report.sandbox.deps_image is None
+    # The honest twin: the same package within the limit installs.
+    roomy = dataclasses.replace(learner_config, dependency_bytes=64 * 2**20)
+    report = _evaluate(tmp_path / "roomy", bloated, engine, roomy, deps_layers)
+    assert check_of(report, "install").status is Status.PASS, check_of(report, "install").summary

@@ -9,6 +9,7 @@ def test_defaults():
     assert config.limits.memory_bytes == 2 * GIB
     assert config.limits.wall_s == 600
     assert config.sandbox_image == "capstone-evaluator/sandbox:latest"
+    assert config.dependency_bytes == 4 * GIB
 
 
 def test_environment_overrides():
@@ -16,9 +17,11 @@ def test_environment_overrides():
         {
             "CAPSTONE_EVAL_MEMORY_MB": "512",
             "CAPSTONE_EVAL_TIMEOUT_S": "30",
+            "CAPSTONE_EVAL_DEPENDENCY_MB": "1024",
             "DOCKER_HOST": "tcp://x",
         }
     )
+    assert config.dependency_bytes == GIB
     assert config.limits.memory_bytes == 512 * 1024**2
     assert config.limits.wall_s == 30
     assert config.docker_host == "tcp://x"

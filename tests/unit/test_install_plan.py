@@ -233,6 +233,8 @@ def test_install_container_has_no_network_and_sees_only_the_wheels(tmp_path):
     # The evaluator's guard reads the wheels first and becomes pip only if it refuses none.
     guard = ["python", "-I", "-S", f"{INPUT}/runtime/wheel_guard.py", "/run/capstone-wheels", "--"]
     assert spec.command[: len(guard)] == guard
+    bounded = layer_spec("sandbox:3.11.2", SandboxLimits(), folder, max_unpacked=4096).command
+    assert bounded[4:6] == ["--max-unpacked=4096", "/run/capstone-wheels"]
 
 
 def test_cache_stores_only_matching_hashes(tmp_path):

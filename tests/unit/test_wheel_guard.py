@@ -199,3 +199,23 @@ def test_a_file_that_is_not_a_wheel_is_refused(guard, layout, tmp_path):
     broken = tmp_path / "broken-1.0-py3-none-any.whl"
     broken.write_bytes(b"not a zip")
     assert "not a readable wheel" in guard.check_wheel(str(broken), layout)[0]
+
+
+def test_wheels_that_unpack_past_the_limit_are_refused_by_their_declared_size(
+    guard: ModuleType, tmp_path: Path
+) -> None:
+    # A "zip bomb" wheel: 64 MiB of zeros deflate to about 64 KiB.
+    bomb = tmp_path / "padding-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as wheel:
+        wheel.writestr("padding/data.bin", b"\0" * (64 * 2**20))
+    small = build_wheel(tmp_path, "tidy", "1.0", {"tidy/__init__.py": "X = 1\n"})
+    assert bomb.stat().st_size < 2**20
+    assert guard.unpacked_bytes(str(bomb)) == 64 * 2**20
+    why = guard.too_large([str(small), str(bomb)], 16 * 2**20)
+    assert why is not None
+    assert why.startswith("the dependencies unpack to 64 MiB, more than the 16 MiB")
+    assert "padding-1.0-py3-none-any.whl 64 MiB" in why
+    assert guard.too_large([str(small), str(bomb)], 65 * 2**20) is None  # within the limit
+    broken = tmp_path / "broken-1.0-py3-none-any.whl"
+    broken.write_bytes(b"not a zip")
+    assert guard.unpacked_bytes(str(broken)) == 0  # refused by check_wheel instead
