@@ -133,6 +133,7 @@ def _host_pip(config: EvaluatorConfig) -> HostPip:
         ca_bundle=config.ca_bundle,
         proxy_env=dict(config.proxy_env),
         timeout_s=config.install_limits.wall_s,
+        max_bytes=config.dependency_bytes,
     )
 
 

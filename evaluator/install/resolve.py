@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from packaging.version import Version
 from evaluator import proc
 from evaluator.install.cache import WheelCache
 from evaluator.install.stubs import is_stub_version
+from evaluator.intake.clone import disk_bytes
 from evaluator.sandbox.interpreters import SandboxTarget
 
 PYPI = "https://pypi.org/simple"
@@ -51,6 +52,8 @@ class HostPip:
     ca_bundle: Path | None = None
     proxy_env: Mapping[str, str] | None = None
     timeout_s: float = 900.0
+    max_bytes: int | None = None
+    """The most pip may write in its working folder (downloads and their temporary copies)."""
 
     def environment(self, home: Path) -> dict[str, str]:
         """A clean environment: no ``PIP_*``, no user site, only the operator's proxies."""
@@ -62,11 +65,13 @@ class HostPip:
         }
         return env | dict(self.proxy_env or {})
 
-    def base_argv(self, command: str, cache: WheelCache) -> list[str]:
-        """``python -m pip --isolated <command>`` with the index, CA bundle and cache."""
+    def base_argv(self, command: str, cache: WheelCache | None) -> list[str]:
+        """``python -m pip --isolated <command>`` with the index, CA bundle and cache (none:
+        ``--no-cache-dir``)."""
         argv = [sys.executable, "-m", "pip", "--isolated", command, "--no-input"]
         argv += ["--disable-pip-version-check", "--progress-bar", "off", "--no-color"]
-        argv += ["--index-url", self.index_url, "--cache-dir", str(cache.http)]
+        argv += ["--index-url", self.index_url]
+        argv += ["--cache-dir", str(cache.http)] if cache is not None else ["--no-cache-dir"]
         if self.ca_bundle is not None and self.ca_bundle.is_file():
             argv += ["--cert", str(self.ca_bundle)]
         return argv
@@ -182,9 +187,13 @@ def failure_from_output(output: str, target: SandboxTarget) -> PipFailure:
 
 
 def _run_pip(pip: HostPip, argv: list[str], workdir: Path) -> proc.Completed | PipFailure:
+    """Run pip in ``workdir`` (its temporary files there too), stopped past ``pip.max_bytes``."""
+    temp = workdir / "tmp"
+    temp.mkdir(exist_ok=True)
+    env = pip.environment(workdir) | {"TMPDIR": str(temp)}
     try:
-        return proc.run(
-            argv, cwd=workdir, env=pip.environment(workdir), check=False, timeout=pip.timeout_s
+        done = proc.run_watched(
+            argv, cwd=workdir, env=env, timeout=pip.timeout_s, watch=_size_watch(pip, workdir)
         )
     except subprocess.TimeoutExpired:
         return PipFailure(
@@ -192,6 +201,23 @@ def _run_pip(pip: HostPip, argv: list[str], workdir: Path) -> proc.Completed | P
             f"{pip.timeout_s:.0f} s: pin versions so that pip need not search",
             log="",
         )
+    if done is None:
+        limit = (pip.max_bytes or 0) // 2**20
+        return PipFailure(
+            summary=f"downloading your requirements passed {limit} MiB and was stopped: keep "
+            "heavy packages you do not use out of your requirements (a CPU build where a GPU "
+            "one is pulled in)",
+            log="",
+        )
+    return done
+
+
+def _size_watch(pip: HostPip, workdir: Path) -> Callable[[], bool] | None:
+    """True while pip's working folder is within ``pip.max_bytes`` (None: no limit)."""
+    limit = pip.max_bytes
+    if limit is None:
+        return None
+    return lambda: disk_bytes(workdir) <= limit
 
 
 def resolve(
@@ -245,7 +271,8 @@ def download(
     pins = workdir / "pins.txt"
     pins.write_text("".join(f"{w.pin}\n" for w in missing))
     folder = workdir / "downloaded"
-    argv = [*pip.base_argv("download", cache), "--no-deps", "--require-hashes", "--quiet"]
+    # No HTTP cache: the wheel cache keeps each wheel once, pip's would keep a second copy.
+    argv = [*pip.base_argv("download", None), "--no-deps", "--require-hashes", "--quiet"]
     argv += [*target_args(target), "-d", str(folder), "-r", str(pins)]
     done = _run_pip(pip, argv, workdir)
     if isinstance(done, PipFailure):

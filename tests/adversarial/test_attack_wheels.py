@@ -21,7 +21,10 @@ an ordinary new package keep their grades.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,7 +153,11 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
         "1.0",
         {"probehelp.py": PROBER_FORGER, "probehelp.pth": "import probehelp\n"},
     )
-    build_wheel(wheels, "bloated", "1.0", {"bloated/data.txt": "0" * BLOATED_BYTES})
+    # Small to download (deflated), large once unpacked; and large to download.
+    build_wheel(wheels, "bloated", "1.0", {"bloated/data.txt": "0" * BLOATED_BYTES},
+                compression=zipfile.ZIP_DEFLATED)  # fmt: skip
+    build_wheel(wheels, "heavy", "1.0", {"heavy/data.txt": base64.b64encode(
+        os.urandom(BLOATED_BYTES * 3 // 4)).decode()})  # fmt: skip
     build_wheel(
         wheels,
         "tidyhelp",
@@ -272,3 +279,19 @@ def test_dependencies_that_would_fill_the_hosts_disk_are_refused_before_pip_runs
     roomy = dataclasses.replace(learner_config, dependency_bytes=64 * 2**20)
     report = _evaluate(tmp_path / "roomy", bloated, engine, roomy, deps_layers)
     assert check_of(report, "install").status is Status.PASS, check_of(report, "install").summary
+
+
+def test_a_download_past_the_limit_is_stopped_on_the_host(
+    tmp_path: Path,
+    engine: DockerEngine,
+    learner_config: EvaluatorConfig,
+    deps_layers: set[str],
+) -> None:
+    """12 MiB that do not compress, against a limit of 8 MiB: pip is stopped while it fetches."""
+    limited = dataclasses.replace(learner_config, dependency_bytes=8 * 2**20)
+    heavy = example_files() | {"requirements.txt": "pytest>=8\nheavy==1.0\n"}
+    report = _evaluate(tmp_path / "heavy", heavy, engine, limited, deps_layers)
+    install = check_of(report, "install")
+    assert install.status is Status.FAIL, install.summary
+    assert "downloading your requirements passed 8 MiB and was stopped" in install.summary
+    assert report.sandbox is None or report.sandbox.deps_image is None

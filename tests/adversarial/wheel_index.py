@@ -36,6 +36,7 @@ def build_wheel(
     files: Mapping[str, str],
     *,
     console_scripts: Mapping[str, str] | None = None,
+    compression: int = zipfile.ZIP_STORED,
 ) -> Path:
     """A pure-Python wheel holding ``files`` (paths as pip reads them, ``.data/`` included)."""
     info = f"{name}-{version}.dist-info"
@@ -53,10 +54,11 @@ def build_wheel(
     members[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as wheel:
+    with zipfile.ZipFile(path, "w", compression=compression) as wheel:
         for member, data in members.items():
             entry = zipfile.ZipInfo(member, date_time=(2024, 1, 1, 0, 0, 0))
             entry.external_attr = 0o100755 << 16  # scripts keep their executable bit
+            entry.compress_type = compression
             wheel.writestr(entry, data)
     return path
 
