@@ -119,7 +119,7 @@ class PipelineEntry(FrozenModel):
 
 
 class TrainEntry(FrozenModel):
-    """Optional training command run before benchmarks."""
+    """A training command and its time budget (accepted; not run: the manifest check says so)."""
 
     command: str
     time_budget_s: int = Field(default=1800, ge=1)
@@ -334,12 +334,25 @@ def parse_manifest(text: str) -> ManifestOutcome:
         first = findings[0].message
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
         return _fail(f"{MANIFEST_NAME} is invalid: {first}{more}", findings)
+    summary, notes = f"{MANIFEST_NAME} names capstone {manifest.capstone}", []
+    if manifest.train is not None:
+        summary += "; its train: command is not run"
+        notes.append(
+            Finding(
+                path=MANIFEST_NAME,
+                line=key_line(text, "train"),
+                code="manifest-train-not-run",
+                message="train: is not run by the evaluator: benchmarks score the model the "
+                "repository holds, so commit the trained weights your predict entry point loads",
+            )
+        )
     return ManifestOutcome(
         manifest=manifest,
         check=CheckResult(
             id="manifest",
             status=Status.PASS,
-            summary=f"{MANIFEST_NAME} names capstone {manifest.capstone}",
+            summary=summary,
+            findings=notes,
             metrics={"capstone": manifest.capstone},
         ),
     )

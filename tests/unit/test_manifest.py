@@ -66,3 +66,15 @@ def test_symlinked_manifest_is_not_trusted(tmp_path):
     (tmp_path / "real.yaml").write_text("capstone: '1.1'\n")
     (tmp_path / "capstone.yaml").symlink_to(tmp_path / "real.yaml")
     assert load_manifest(tmp_path).check.status is Status.FAIL
+
+
+def test_a_train_command_is_accepted_and_the_learner_told_it_is_not_run():
+    text = "capstone: 3.1-mnist-mlp\ntrain:\n  command: python train.py\n  time_budget_s: 600\n"
+    outcome = parse_manifest(text)
+    assert outcome.manifest is not None and outcome.manifest.train is not None
+    assert outcome.check.status is Status.PASS
+    assert outcome.check.summary.endswith("its train: command is not run")
+    (note,) = outcome.check.findings
+    assert (note.code, note.line) == ("manifest-train-not-run", 2)
+    assert "commit the trained weights" in note.message
+    assert parse_manifest("capstone: 3.1-mnist-mlp\n").check.findings == []  # nothing to say
