@@ -103,6 +103,9 @@ class EvaluatorConfig:
     dependency_bytes: int = 4 * GIB
     """The most a submission's dependency wheels may unpack to: a dependency layer is written
     to the host's disk (CAPSTONE_EVAL_DEPENDENCY_MB)."""
+    layers_bytes: int = 20 * GIB
+    """Dependency layers kept on the host, by what each adds to the sandbox image; past it the
+    least recently used are removed when a new one is built (CAPSTONE_EVAL_LAYERS_MB)."""
     wheel_cache: Path = field(
         default_factory=lambda: Path.home() / ".cache" / "capstone-evaluator" / "wheels"
     )
@@ -265,6 +268,9 @@ def load_config(env: Mapping[str, str], *, cwd: Path | None = None) -> Evaluator
         workspace_limits=workspace_limits,
         dependency_bytes=int(
             _positive_float(env, "CAPSTONE_EVAL_DEPENDENCY_MB", base.dependency_bytes / MIB) * MIB
+        ),
+        layers_bytes=int(
+            _positive_float(env, "CAPSTONE_EVAL_LAYERS_MB", base.layers_bytes / MIB) * MIB
         ),
         wheel_cache=Path(env["CAPSTONE_EVAL_WHEEL_CACHE"])
         if env.get("CAPSTONE_EVAL_WHEEL_CACHE")

@@ -13,11 +13,13 @@ Learner text never reaches pip: only re-serialised requirements (host) and
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import docker.errors
 from packaging.utils import canonicalize_name
 
 from evaluator.config import EvaluatorConfig
@@ -25,12 +27,15 @@ from evaluator.install.cache import WheelCache
 from evaluator.install.layer import GUARD_REFUSED, layer_spec, layer_tag, stage_wheels
 from evaluator.install.plan import InstallPlan, is_gpu_only, plan_install
 from evaluator.install.resolve import HostPip, PipFailure, Resolution, download, resolve
+from evaluator.install.retention import prune_layers, record_use
 from evaluator.install.stubs import stack_stubs
 from evaluator.intake.dependencies import DependencyPlan, Refusal
 from evaluator.model.report import CheckResult, Fault, Finding, MetricValue, Status
 from evaluator.progress import ProgressFn
 from evaluator.sandbox.engine import DockerEngine
 from evaluator.sandbox.interpreters import SandboxTarget, choose_target, unbuilt_fit
+
+log = logging.getLogger(__name__)
 
 LOG_TAIL = 6000
 LOCK_CONFLICT = (
@@ -214,8 +219,22 @@ def _build_layer(
     if not outcome.ok:
         check = facts.result(Status.FAIL, "installing the resolved wheels failed: see pip's output")
         return InstallOutcome(image=target.image, target=target, check=check)
+    record_use(cache, tag)
+    facts.metrics["layers_removed"] = _keep_within_budget(engine, cache, config, tag)
     summary = f"{len(wheels)} package(s) installed for {target.label}"
     return InstallOutcome(image=tag, target=target, check=facts.result(Status.PASS, summary))
+
+
+def _keep_within_budget(
+    engine: DockerEngine, cache: WheelCache, config: EvaluatorConfig, built: str
+) -> int:
+    """Remove the least recently used layers past the budget; how many went."""
+    try:
+        pruned = prune_layers(engine, cache, config.layers_bytes, spare=built)
+    except docker.errors.DockerException as exc:  # the evaluation goes on; the next build retries
+        log.warning("could not prune dependency layers: %s", exc)
+        return 0
+    return len(pruned.removed)
 
 
 def _guard_summary(output: str) -> str:
@@ -298,6 +317,7 @@ def _install_resolved(
         )
     tag = layer_tag(target, wheels)
     if engine.image_id(tag):
+        record_use(WheelCache(root=config.wheel_cache), tag)
         facts.metrics |= {"cached": True, "downloaded_bytes": 0}
         summary = f"{len(wheels)} package(s) installed for {target.label} (cached layer)"
         check = facts.result(Status.PASS, summary)

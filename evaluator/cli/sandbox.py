@@ -26,3 +26,15 @@ def sandbox_setup(base: str | None, force: bool, python: str | None) -> None:
     from evaluator.commands import sandbox_setup as command
 
     exit_with(command.run, CONFIG, os.environ, base=base, force=force, python=python)
+
+
+@sandbox.command("prune")
+@click.option(
+    "--keep-mb", type=click.FloatRange(min=0),
+    help="Keep this many MiB of dependency layers [default: CAPSTONE_EVAL_LAYERS_MB, 20480].",
+)  # fmt: skip
+def sandbox_prune(keep_mb: float | None) -> None:
+    """Remove the least recently used dependency layers past the budget (rebuilt when needed)."""
+    from evaluator.commands import sandbox_prune as command
+
+    exit_with(command.run, CONFIG, keep_mb=keep_mb)

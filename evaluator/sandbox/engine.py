@@ -160,6 +160,27 @@ class DockerEngine:
             return None
         return str(image.id)
 
+    def tagged_images(self, repository: str) -> list[tuple[str, int, float]]:
+        """(tag, bytes of its own, creation in epoch seconds) of each image of ``repository``.
+
+        Its own bytes are what it does not share with other images (Docker's disk usage).
+        """
+        found = []
+        for image in self.client.df().get("Images") or []:
+            own = max(0, int(image.get("Size", 0)) - max(0, int(image.get("SharedSize", 0))))
+            for tag in image.get("RepoTags") or []:
+                if tag.rsplit(":", 1)[0] == repository:
+                    found.append((tag, own, float(image.get("Created", 0))))
+        return found
+
+    def remove_image(self, tag: str) -> bool:
+        """Untag and remove an image; False when it is gone already or a container uses it."""
+        try:
+            self.client.images.remove(tag)
+        except (docker.errors.ImageNotFound, docker.errors.APIError):
+            return False
+        return True
+
     def require_image(self, tag: str) -> str:
         """The id of a local image, or raise with the command that builds it."""
         image_id = self.image_id(tag)
